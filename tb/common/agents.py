@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Bus agents built on cocotb-bus: a valid/ready source with random idle cycles, a valid/ready
+sink with random backpressure, and a register-bus master.
+
+Handshakes follow AXI-Stream rules: a word moves on a rising edge where valid and ready are
+both high; a source keeps valid and data steady until then. Agents decide in the ReadOnly
+phase before an edge whether the word moves, and change their outputs after the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb_bus.drivers import BusDriver
+from cocotb_bus.monitors import BusMonitor
+
+
+class StreamSource(BusDriver):
+    """Drives `<name>_valid<sfx>` / `<name>_data<sfx>`, waits for `<name>_ready<sfx>`.
+
+    Args:
+        entity: the DUT handle.
+        name: signal prefix, e.g. "s_aer".
+        clock: clock handle.
+        idle: probability of an idle cycle before each word.
+        seed: seed of the idle pattern.
+        suffixes: (valid, ready, data) suffixes, "_i"/"_o" style by default.
+    """
+
+    def __init__(self, entity, name, clock, idle: float = 0.0, seed: int = 0,
+                 signals=("valid_i", "ready_o", "data_i"), **kwargs):
+        self._signals = dict(zip(("valid", "ready", "data"), signals))
+        super().__init__(entity, name, clock, **kwargs)
+        self.log = logging.getLogger(f"cocotb.tb.{name}")
+        self.idle = idle
+        self.rng = random.Random(seed)
+        self.sent = 0
+        self.bus.valid.value = 0
+
+    async def _driver_send(self, transaction, sync: bool = True) -> None:
+        while self.idle and self.rng.random() < self.idle:
+            self.bus.valid.value = 0
+            await RisingEdge(self.clock)
+        self.bus.valid.value = 1
+        self.bus.data.value = int(transaction)
+        while True:
+            await ReadOnly()
+            taken = bool(self.bus.ready.value)
+            await RisingEdge(self.clock)
+            if taken:
+                break
+        self.bus.valid.value = 0
+        self.sent += 1
+        self.log.debug("sent %#x", int(transaction))
+
+
+class StreamSink(BusMonitor):
+    """Takes words from `<name>_valid<sfx>` / `<name>_data<sfx>`, driving `<name>_ready<sfx>`
+    low with probability `stall` each cycle. Received words go to the callbacks."""
+
+    def __init__(self, entity, name, clock, stall: float = 0.0, seed: int = 0,
+                 signals=("valid_o", "ready_i", "data_o"), **kwargs):
+        self._signals = dict(zip(("valid", "ready", "data"), signals))
+        self.stall = stall
+        self.rng = random.Random(seed)
+        super().__init__(entity, name, clock, **kwargs)
+        self.log = logging.getLogger(f"cocotb.tb.{name}")
+        self.bus.ready.value = 0
+
+    def stop(self) -> None:
+        """Stop taking words; ready goes low."""
+        if self._thread is not None:
+            self._thread.cancel()
+            self._thread = None
+        self.bus.ready.value = 0
+
+    async def _monitor_recv(self):
+        while True:
+            self.bus.ready.value = 0 if (self.stall and self.rng.random() < self.stall) else 1
+            await ReadOnly()
+            if self.bus.valid.value and self.bus.ready.value:
+                word = int(self.bus.data.value)
+                self.log.debug("received %#x", word)
+                self._recv(word)
+            await RisingEdge(self.clock)
+
+
+class RegMaster:
+    """Register-bus master: request with req/gnt, response with rvalid/rdata/err.
+
+    Args:
+        dut: handle holding the bus signals.
+        clock: clock handle.
+        prefix: signal prefix, "reg_" by default.
+        suffix: "_i"/"_o" direction suffixes when the bus is the DUT's own ports.
+    """
+
+    def __init__(self, dut, clock, prefix: str = "reg_", ports: bool = False):
+        def sig(name, direction):
+            return getattr(dut, prefix + name + (direction if ports else ""))
+
+        self.req, self.gnt = sig("req", "_i"), sig("gnt", "_o")
+        self.we, self.addr, self.wdata = sig("we", "_i"), sig("addr", "_i"), sig("wdata", "_i")
+        self.rvalid, self.rdata, self.err = sig("rvalid", "_o"), sig("rdata", "_o"), sig("err", "_o")
+        self.clock = clock
+        self.log = logging.getLogger("cocotb.tb.regs")
+        self.req.value = 0
+
+    async def access(self, addr: int, write: bool, data: int = 0) -> tuple[int, bool]:
+        """One access; returns (read data, error flag)."""
+        self.req.value = 1
+        self.we.value = int(write)
+        self.addr.value = addr
+        self.wdata.value = data
+        while True:
+            await ReadOnly()
+            granted = bool(self.gnt.value)
+            await RisingEdge(self.clock)
+            if granted:
+                break
+        self.req.value = 0
+        while True:
+            await ReadOnly()
+            if self.rvalid.value:
+                rdata, err = int(self.rdata.value), bool(self.err.value)
+                break
+            await RisingEdge(self.clock)
+        await RisingEdge(self.clock)
+        self.log.debug("%s %#04x %#x -> %#x%s", "write" if write else "read", addr, data,
+                       rdata, " ERROR" if err else "")
+        return rdata, err
+
+    async def write(self, addr: int, data: int) -> bool:
+        """Write; return the error flag."""
+        return (await self.access(addr, True, data))[1]
+
+    async def read(self, addr: int) -> tuple[int, bool]:
+        return await self.access(addr, False)
+
+    async def write_ok(self, addr: int, data: int) -> None:
+        """Write and require success."""
+        if await self.write(addr, data):
+            raise AssertionError(f"register write {addr:#04x} <- {data:#x} failed")
+
+    async def read_ok(self, addr: int) -> int:
+        data, err = await self.read(addr)
+        if err:
+            raise AssertionError(f"register read {addr:#04x} failed")
+        return data

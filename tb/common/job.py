@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A job for the whole-chip testbench: what to run, handed over in one .npz file.
+
+The host side (sim.py, the pytest regression) builds the job: configuration, cell states and
+the input streams of the images. The cocotb test loads it, runs the images through RTL and
+model, compares every image and writes back a result file with what the RTL did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model import ChipConfig, Crossbar
+
+
+@dataclass
+class Job:
+    cfg: ChipConfig
+    synapses: np.ndarray            # CELL_DATA word per synapse, inputs x neurons
+    streams: list[np.ndarray]       # input words per image, each ending with EOI
+    labels: np.ndarray | None = None
+    batch: int = 2000               # images per transactor batch
+    gap_rate: int = 0               # idle cycles on s_aer, out of 256
+    bp_rate: int = 0                # stalls on m_aer, out of 256
+    seed: int = 1
+    verify_cells: int = 16          # synapses read back after programming
+    cycle_mode: bool = False        # drive with cocotb-bus agents instead of the transactors
+    meta: dict = field(default_factory=dict)
+
+    def crossbar(self) -> Crossbar:
+        xbar = Crossbar(self.cfg.n_inputs, self.cfg.n_neurons, self.cfg.cells)
+        xbar.set_synapse_words(self.synapses)
+        return xbar
+
+    def save(self, path: Path) -> None:
+        lengths = np.array([len(s) for s in self.streams], dtype=np.int64)
+        words = np.concatenate(self.streams) if self.streams else np.zeros(0, dtype=np.int64)
+        header = dict(cfg=dataclasses.asdict(self.cfg), batch=self.batch,
+                      gap_rate=self.gap_rate, bp_rate=self.bp_rate, seed=self.seed,
+                      verify_cells=self.verify_cells, cycle_mode=self.cycle_mode, meta=self.meta)
+        np.savez(path, header=json.dumps(header), synapses=self.synapses, words=words,
+                 lengths=lengths,
+                 labels=self.labels if self.labels is not None else np.zeros(0, np.int64))
+
+    @classmethod
+    def load(cls, path: Path) -> Job:
+        with np.load(path) as z:
+            header = json.loads(str(z["header"]))
+            words, lengths = z["words"], z["lengths"]
+            streams = np.split(words, np.cumsum(lengths)[:-1]) if len(lengths) else []
+            labels = z["labels"] if z["labels"].size else None
+            synapses = z["synapses"]
+        cfg = ChipConfig(**header.pop("cfg"))
+        return cls(cfg=cfg, synapses=synapses, streams=streams, labels=labels, **header)

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Scoreboard that compares transactions field by field and fails on the first difference,
+naming the transaction, the field, the expected value and the actual one."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from cocotb.triggers import Event
+from cocotb_bus.monitors import Monitor
+from cocotb_bus.scoreboard import Scoreboard
+
+
+def first_difference(expected, actual) -> str | None:
+    """Describe where two transactions first differ, or None if they are equal."""
+    if expected == actual:
+        return None
+    if dataclasses.is_dataclass(expected) and type(expected) is type(actual):
+        for f in dataclasses.fields(expected):
+            e, a = getattr(expected, f.name), getattr(actual, f.name)
+            if e != a:
+                if isinstance(e, (list, tuple)) and isinstance(a, (list, tuple)):
+                    for i, (ei, ai) in enumerate(zip(e, a)):
+                        if ei != ai:
+                            return (f"{f.name}[{i}]: expected {ei!r}, actual {ai!r} "
+                                    f"(expected {len(e)} items, actual {len(a)})")
+                    return f"{f.name}: expected {len(e)} items, actual {len(a)}: " \
+                           f"expected {e!r}, actual {a!r}"
+                return f"{f.name}: expected {e!r}, actual {a!r}"
+    return f"expected {expected!r}, actual {actual!r}"
+
+
+class TransactionMonitor(Monitor):
+    """A monitor fed by the testbench itself: `publish()` hands it one observed transaction.
+    Used where an HDL-side transactor has already collected what the DUT did."""
+
+    def __init__(self, name: str, callback=None):
+        self.name = name
+        self._never = Event()
+        super().__init__(callback)
+
+    async def _monitor_recv(self):
+        await self._never.wait()
+
+    def publish(self, transaction) -> None:
+        self._recv(transaction)
+
+
+class FieldScoreboard(Scoreboard):
+    """cocotb-bus Scoreboard whose comparison reports the first differing field."""
+
+    def __init__(self, dut, name: str = "scoreboard", fail_immediately: bool = True):
+        super().__init__(dut, fail_immediately=fail_immediately)
+        self.log = logging.getLogger(f"cocotb.tb.{name}")
+        self.matched = 0
+        self.seen = 0
+        self.first_error: str | None = None
+        # how a transaction is named in messages, from its 0-based index
+        self.label = lambda index: f"transaction {index}"
+
+    def compare(self, got, exp, log, strict_type=True):
+        index, self.seen = self.seen, self.seen + 1
+        diff = first_difference(exp, got)
+        if diff is None:
+            self.matched += 1
+            return
+        self.errors += 1
+        message = f"{self.label(index)}: {diff}"
+        if self.first_error is None:
+            self.first_error = message
+        log.error("MISMATCH %s", message)
+        log.error("expected: %r", exp)
+        log.error("actual:   %r", got)
+        if self._imm:
+            raise AssertionError(f"RTL differs from the model at {message}")

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Whole-chip testbench top with HDL-side transactors, so that Python is woken once per batch of
+// images instead of every clock cycle.
+//
+// Python writes the input words of a batch to STIM_FILE, sets stim_len and raises start. Here:
+//   - the clock runs in HDL;
+//   - the source sends the words on s_aer, idling with probability gap_rate/256 per cycle;
+//   - the sink takes every m_aer word into out_mem, stalling with probability bp_rate/256;
+//   - at each end of image the recorder stores the membranes and spike counts (as they are
+//     when the chip clears them) and, a cycle later, how much each event counter moved;
+//   - once every word is sent, every image recorded and the output drained, OUT_FILE and
+//     REC_FILE are written and batch_done rises. Python lowers start to arm the next batch.
+// A watchdog ends the batch with hang = 1 if nothing moves for WATCHDOG cycles.
+// With py_drive set, Python's own agents drive s_aer and m_aer ready instead (cycle mode): the
+// recorder and the output log work as before, and the batch ends once Python sets py_done.
+// Python drives the register bus directly (configuration is not on the hot path).
+
+`timescale 1ns / 1ps
+`default_nettype none
+
+module spirit_tb_top #(
+  parameter integer N_INPUTS = 144,
+  parameter integer N_NEURONS = 10,
+  parameter integer CELLS = 4,
+  parameter integer ADDR_W = 8,
+  parameter integer V_W = 8,
+  parameter integer CNT_W = 8,
+  parameter integer RF_W = 8,
+  parameter integer STAT_W = 32,
+  parameter integer IN_FIFO_DEPTH = 16,
+  parameter integer OUT_FIFO_DEPTH = 16,
+  parameter INIT_FILE = "",
+  // transactor memories: input words, output words, images per batch
+  parameter integer STIM_DEPTH = 1 << 20,
+  parameter integer OUT_DEPTH = 1 << 20,
+  parameter integer REC_DEPTH = 1 << 14,
+  parameter integer WATCHDOG = 100000,
+  parameter STIM_FILE = "spirit_stim.hex",
+  parameter OUT_FILE = "spirit_out.hex",
+  parameter REC_FILE = "spirit_rec.hex"
+) ();
+
+  localparam integer NeurW = (N_NEURONS > 1) ? $clog2(N_NEURONS) : 1;
+  localparam integer OutW  = NeurW + 2;
+  localparam integer NStat = 7;
+  localparam integer RecW  = NStat * 32 + N_NEURONS * (CNT_W + V_W);
+
+  // ---- clock and reset ----------------------------------------------------------------------
+
+  reg clk /* verilator public_flat_rd */ = 1'b0;
+  always #5 clk = ~clk;
+
+  // reset is held while rst_req is high (Python) and for the first cycles after time 0
+  reg        rst_req /* verilator public_flat_rw */ = 1'b0;
+  reg [3:0]  por_q = 4'd0;
+  always @(posedge clk) if (por_q != 4'hF) por_q <= por_q + 4'd1;
+  wire rst_n = (por_q == 4'hF) && !rst_req;
+
+  // ---- Python-facing control ----------------------------------------------------------------
+
+  reg        start      /* verilator public_flat_rw */ = 1'b0;
+  reg [31:0] stim_len   /* verilator public_flat_rw */ = 32'd0;
+  reg [7:0]  gap_rate   /* verilator public_flat_rw */ = 8'd0;
+  reg [7:0]  bp_rate    /* verilator public_flat_rw */ = 8'd0;
+  reg [31:0] seed       /* verilator public_flat_rw */ = 32'h1;
+  reg        batch_done /* verilator public_flat_rw */ = 1'b0;
+  reg        hang       /* verilator public_flat_rw */ = 1'b0;
+  reg [31:0] n_sent     /* verilator public_flat_rw */ = 32'd0;
+  reg [31:0] n_out      /* verilator public_flat_rw */ = 32'd0;
+  reg [31:0] n_rec      /* verilator public_flat_rw */ = 32'd0;
+  reg [31:0] n_cycles   /* verilator public_flat_rw */ = 32'd0;
+  reg        out_overflow /* verilator public_flat_rw */ = 1'b0;
+
+  // cycle mode: Python's agents on the chip's streams
+  reg        py_drive   /* verilator public_flat_rw */ = 1'b0;
+  reg        py_done    /* verilator public_flat_rw */ = 1'b0;
+  reg        s_valid_py /* verilator public_flat_rw */ = 1'b0;
+  reg [ADDR_W:0] s_data_py /* verilator public_flat_rw */ = {(ADDR_W + 1){1'b0}};
+  reg        m_ready_py /* verilator public_flat_rw */ = 1'b0;
+
+  reg        reg_req    /* verilator public_flat_rw */ = 1'b0;
+  reg        reg_we     /* verilator public_flat_rw */ = 1'b0;
+  reg [7:0]  reg_addr   /* verilator public_flat_rw */ = 8'd0;
+  reg [31:0] reg_wdata  /* verilator public_flat_rw */ = 32'd0;
+  wire       reg_gnt    /* verilator public_flat_rd */;
+  wire       reg_rvalid /* verilator public_flat_rd */;
+  wire [31:0] reg_rdata /* verilator public_flat_rd */;
+  wire       reg_err    /* verilator public_flat_rd */;
+
+  // ---- the chip -----------------------------------------------------------------------------
+
+  wire              s_valid, m_ready;
+  wire              s_ready /* verilator public_flat_rd */;
+  wire              m_valid /* verilator public_flat_rd */;
+  wire [ADDR_W:0]   s_data;
+  wire [OutW-1:0]   m_data  /* verilator public_flat_rd */;
+  wire              done, error;
+  wire [NeurW-1:0]  class_q;
+
+  spirit_chip #(
+    .N_INPUTS       (N_INPUTS),
+    .N_NEURONS      (N_NEURONS),
+    .CELLS          (CELLS),
+    .ADDR_W         (ADDR_W),
+    .V_W            (V_W),
+    .CNT_W          (CNT_W),
+    .RF_W           (RF_W),
+    .STAT_W         (STAT_W),
+    .IN_FIFO_DEPTH  (IN_FIFO_DEPTH),
+    .OUT_FIFO_DEPTH (OUT_FIFO_DEPTH),
+    .INIT_FILE      (INIT_FILE)
+  ) u_chip (
+    .clk_i         (clk),
+    .rst_ni        (rst_n),
+    .s_aer_valid_i (s_valid),
+    .s_aer_ready_o (s_ready),
+    .s_aer_data_i  (s_data),
+    .m_aer_valid_o (m_valid),
+    .m_aer_ready_i (m_ready),
+    .m_aer_data_o  (m_data),
+    .reg_req_i     (reg_req),
+    .reg_gnt_o     (reg_gnt),
+    .reg_we_i      (reg_we),
+    .reg_addr_i    (reg_addr),
+    .reg_wdata_i   (reg_wdata),
+    .reg_rvalid_o  (reg_rvalid),
+    .reg_rdata_o   (reg_rdata),
+    .reg_err_o     (reg_err),
+    .done_o        (done),
+    .class_o       (class_q),
+    .error_o       (error)
+  );
+
+  // ---- random idle and backpressure ---------------------------------------------------------
+
+  // xorshift32, reseeded at each start
+  reg [31:0] rnd_q = 32'h1;
+  wire [31:0] rnd_a = rnd_q ^ (rnd_q << 13);
+  wire [31:0] rnd_b = rnd_a ^ (rnd_a >> 17);
+  wire [31:0] rnd_n = rnd_b ^ (rnd_b << 5);
+  wire        idle  = rnd_q[7:0] < gap_rate;
+  wire        stall = rnd_q[15:8] < bp_rate;
+
+  // ---- source -------------------------------------------------------------------------------
+
+  reg [ADDR_W:0] stim_mem [0:STIM_DEPTH-1];
+  reg            running = 1'b0;
+  reg [31:0]     n_eoi = 32'd0;
+
+  // once offered, a word stays offered until taken (AXI-Stream rule)
+  reg  offered = 1'b0;
+  wire have_word = running && n_sent < stim_len;
+  assign s_valid = py_drive ? s_valid_py : have_word && (offered || !idle);
+  assign s_data  = py_drive ? s_data_py : stim_mem[n_sent[$clog2(STIM_DEPTH)-1:0]];
+  wire   s_fire  = s_valid && s_ready;
+  wire   is_eoi  = s_data == {1'b1, {ADDR_W{1'b0}}};
+
+  // ---- sink ---------------------------------------------------------------------------------
+
+  reg [OutW-1:0] out_mem [0:OUT_DEPTH-1];
+  assign m_ready = py_drive ? m_ready_py : running && !stall;
+  wire   m_fire  = m_valid && m_ready;
+
+  // ---- recorder -----------------------------------------------------------------------------
+
+  reg [RecW-1:0]                rec_mem [0:REC_DEPTH-1];
+  reg [N_NEURONS*V_W-1:0]       rec_v;
+  reg [N_NEURONS*CNT_W-1:0]     rec_cnt;
+  reg                           rec_pend = 1'b0;
+  reg [NStat*STAT_W-1:0]        stat_last;
+  wire [NStat*STAT_W-1:0]       stat_now = u_chip.stat;
+  reg [NStat*32-1:0]            stat_delta;
+  integer k;
+  always @* begin
+    for (k = 0; k < NStat; k = k + 1) begin
+      stat_delta[k * 32 +: 32] = 32'd0;
+      stat_delta[k * 32 +: STAT_W] = stat_now[k * STAT_W +: STAT_W] -
+                                     stat_last[k * STAT_W +: STAT_W];
+    end
+  end
+
+  // ---- batch control ------------------------------------------------------------------------
+
+  function [31:0] min;
+    input [31:0] a;
+    input integer b;
+    min = (a < b) ? a : b;
+  endfunction
+
+  reg [31:0] quiet = 32'd0;
+  wire all_in = py_drive ? py_done : n_sent == stim_len;
+  wire drained = all_in && n_rec == n_eoi && !m_valid && !rec_pend;
+
+  always @(posedge clk) begin
+    rnd_q   <= rnd_n;
+    offered <= s_valid && !s_ready;
+    if (start && !running && !batch_done) begin
+      // a new batch
+      if (stim_len > STIM_DEPTH) begin
+        $display("spirit_tb_top: stim_len %0d exceeds STIM_DEPTH %0d", stim_len, STIM_DEPTH);
+        $finish;
+      end
+      if (stim_len != 32'd0) $readmemh(STIM_FILE, stim_mem, 0, stim_len - 1);
+      running      <= 1'b1;
+      hang         <= 1'b0;
+      out_overflow <= 1'b0;
+      n_sent       <= 32'd0;
+      n_eoi        <= 32'd0;
+      n_out        <= 32'd0;
+      n_rec        <= 32'd0;
+      n_cycles     <= 32'd0;
+      quiet        <= 32'd0;
+      rnd_q        <= (seed == 32'd0) ? 32'h1 : seed;
+      stat_last    <= u_chip.stat;
+    end else if (running) begin
+      n_cycles <= n_cycles + 32'd1;
+      if (s_fire) begin
+        n_sent <= n_sent + 32'd1;
+        if (is_eoi) n_eoi <= n_eoi + 32'd1;
+      end
+      if (m_fire) begin
+        if (n_out < OUT_DEPTH) out_mem[n_out[$clog2(OUT_DEPTH)-1:0]] <= m_data;
+        else out_overflow <= 1'b1;
+        n_out <= n_out + 32'd1;
+      end
+      // membranes and counts as the chip clears them; counters once the clear cycle is counted
+      if (u_chip.clear) begin
+        rec_v    <= u_chip.v;
+        rec_cnt  <= u_chip.count;
+      end
+      rec_pend <= u_chip.clear;
+      if (rec_pend) begin
+        if (n_rec < REC_DEPTH) rec_mem[n_rec[$clog2(REC_DEPTH)-1:0]] <= {stat_delta, rec_cnt, rec_v};
+        n_rec     <= n_rec + 32'd1;
+        stat_last <= stat_now;
+      end
+      quiet <= (s_fire || m_fire) ? 32'd0 : quiet + 32'd1;
+      if (drained || quiet == WATCHDOG) begin
+        if (!drained) hang <= 1'b1;
+        if (n_out != 32'd0) $writememh(OUT_FILE, out_mem, 0, min(n_out, OUT_DEPTH) - 1);
+        if (n_rec != 32'd0) $writememh(REC_FILE, rec_mem, 0, min(n_rec, REC_DEPTH) - 1);
+        running    <= 1'b0;
+        batch_done <= 1'b1;
+      end
+    end else if (!start) begin
+      batch_done <= 1'b0;
+    end
+  end
+
+endmodule
+
+`default_nettype wire
