@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chip import ImageResult
+from .chip import ImageResult, count_step, neuron_step
 from .config import ChipConfig
 from .errors import ConfigError
 from .rram import Crossbar
@@ -98,17 +98,9 @@ def run_batch(config: ChipConfig, crossbar: Crossbar, streams: list[np.ndarray])
         a = np.flatnonzero((length > s) & ~decided)
         if a.size == 0:
             break
-        x = v[a]
-        x = np.where(x > cfg.leak, x - cfg.leak, np.where(x < -cfg.leak, x + cfg.leak, 0))
-        x = np.clip(x + weights[rows[a, s]], cfg.v_min, cfg.v_max)
-        can = refr[a] == 0
-        pos = can & (x >= cfg.th_pos)
-        neg = can & ~pos & (x <= -cfg.th_neg) if cfg.neg_en else np.zeros_like(pos)
-        x = x - cfg.th_pos * pos + cfg.th_neg * neg
-        v[a] = x
+        v[a], refr[a], pos, neg = neuron_step(cfg, v[a], refr[a], weights[rows[a, s]])
+        cnt[a] = count_step(cfg, cnt[a], pos, neg)
         fired = pos | neg
-        refr[a] = np.where(fired, cfg.refrac, np.maximum(refr[a] - 1, 0))
-        cnt[a] = np.clip(cnt[a] + pos - (neg if cfg.net_count else 0), cfg.cnt_min, cfg.cnt_max)
         in_events[a] += 1
 
         hit = np.flatnonzero(fired.any(axis=1))

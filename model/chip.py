@@ -48,6 +48,38 @@ class ImageResult:
         return self.in_events + self.dropped + self.skipped + 1
 
 
+def neuron_step(cfg: ChipConfig, v, refr, w):
+    """One integration step of every neuron (integer sequences or arrays of equal length).
+
+    Returns (v, refr, pos, neg): new membranes and refractory counters, and which neurons
+    fired a positive or a negative spike."""
+    v = np.asarray(v, dtype=np.int64)
+    refr = np.asarray(refr, dtype=np.int64)
+    x = np.where(v > cfg.leak, v - cfg.leak, np.where(v < -cfg.leak, v + cfg.leak, 0))
+    x = np.clip(x + np.asarray(w, dtype=np.int64), cfg.v_min, cfg.v_max)
+    can = refr == 0
+    pos = can & (x >= cfg.th_pos)
+    neg = can & ~pos & (x <= -cfg.th_neg) if cfg.neg_en else np.zeros_like(pos)
+    x = x - cfg.th_pos * pos + cfg.th_neg * neg
+    refr = np.where(pos | neg, cfg.refrac, np.maximum(refr - 1, 0))
+    return x, refr, pos, neg
+
+
+def count_step(cfg: ChipConfig, counts, pos, neg):
+    """Spike counters after one step: +1 per positive spike, -1 per negative one when
+    counting net, saturating."""
+    c = np.asarray(counts, dtype=np.int64) + pos - (neg if cfg.net_count else 0)
+    return np.clip(c, cfg.cnt_min, cfg.cnt_max)
+
+
+def round_robin(fired, pointer: int) -> tuple[list[int], int]:
+    """The order in which the out path sends the neurons in `fired` (a boolean vector), and
+    the pointer after them."""
+    n = len(fired)
+    order = [(pointer + k) % n for k in range(n) if fired[(pointer + k) % n]]
+    return order, ((order[-1] + 1) % n if order else pointer)
+
+
 def decide(counts, membranes) -> int:
     """The class: most spikes, then highest membrane, then lowest index."""
     return max(range(len(counts)), key=lambda j: (counts[j], membranes[j], -j))
@@ -102,41 +134,14 @@ class ChipModel:
 
     def _integrate(self, row: int) -> None:
         cfg, img = self.cfg, self.image
-        n = cfg.n_neurons
-        fired = []
-        for j in range(n):
-            v = self.v[j]
-            if v > cfg.leak:
-                v -= cfg.leak
-            elif v < -cfg.leak:
-                v += cfg.leak
-            else:
-                v = 0
-            v = min(cfg.v_max, max(cfg.v_min, v + int(self.w[row, j])))
-            sign = None
-            if self.refr[j] == 0:
-                if v >= cfg.th_pos:
-                    sign, v = 0, v - cfg.th_pos
-                elif cfg.neg_en and v <= -cfg.th_neg:
-                    sign, v = 1, v + cfg.th_neg
-            if sign is None:
-                self.refr[j] = max(0, self.refr[j] - 1)
-            else:
-                self.refr[j] = cfg.refrac
-                fired.append((j, sign))
-                if sign == 0:
-                    self.cnt[j] = min(cfg.cnt_max, self.cnt[j] + 1)
-                elif cfg.net_count:
-                    self.cnt[j] = max(cfg.cnt_min, self.cnt[j] - 1)
-            self.v[j] = v
+        v, refr, pos, neg = neuron_step(cfg, self.v, self.refr, self.w[row])
+        self.cnt = count_step(cfg, self.cnt, pos, neg).tolist()
+        self.v, self.refr = v.tolist(), refr.tolist()
+        order, self.rr = round_robin(pos | neg, self.rr)
+        img.spikes.extend((j, int(neg[j])) for j in order)
+        img.out_spikes += len(order)
         img.in_events += 1
-        img.syn_events += n
-        # round robin: from the pointer onward, cyclically
-        fired.sort(key=lambda f: (f[0] - self.rr) % n)
-        img.spikes.extend(fired)
-        img.out_spikes += len(fired)
-        if fired:
-            self.rr = (fired[-1][0] + 1) % n
+        img.syn_events += cfg.n_neurons
         if cfg.ds and lead(self.cnt) >= cfg.ds:
             self._decide(early=True)
 

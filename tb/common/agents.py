@@ -17,8 +17,15 @@ from cocotb_bus.drivers import BusDriver
 from cocotb_bus.monitors import BusMonitor
 
 
+def _payload_signals(signals) -> tuple[dict, tuple[str, ...]]:
+    """Bus signal map from (valid, ready, data...) names; data may be several signals."""
+    valid, ready, *data = signals
+    fields = tuple(f"data{k}" for k in range(len(data))) if len(data) > 1 else ("data",)
+    return dict(valid=valid, ready=ready, **dict(zip(fields, data))), fields
+
+
 class StreamSource(BusDriver):
-    """Drives `<name>_valid<sfx>` / `<name>_data<sfx>`, waits for `<name>_ready<sfx>`.
+    """Drives `<name>_<valid>` and the payload, waits for `<name>_<ready>`.
 
     Args:
         entity: the DUT handle.
@@ -26,12 +33,13 @@ class StreamSource(BusDriver):
         clock: clock handle.
         idle: probability of an idle cycle before each word.
         seed: seed of the idle pattern.
-        suffixes: (valid, ready, data) suffixes, "_i"/"_o" style by default.
+        signals: (valid, ready, payload...) suffixes; with several payload signals a
+            transaction is a tuple with one value per signal.
     """
 
     def __init__(self, entity, name, clock, idle: float = 0.0, seed: int = 0,
                  signals=("valid_i", "ready_o", "data_i"), **kwargs):
-        self._signals = dict(zip(("valid", "ready", "data"), signals))
+        self._signals, self._fields = _payload_signals(signals)
         super().__init__(entity, name, clock, **kwargs)
         self.log = logging.getLogger(f"cocotb.tb.{name}")
         self.idle = idle
@@ -44,7 +52,9 @@ class StreamSource(BusDriver):
             self.bus.valid.value = 0
             await RisingEdge(self.clock)
         self.bus.valid.value = 1
-        self.bus.data.value = int(transaction)
+        values = transaction if len(self._fields) > 1 else (transaction,)
+        for f, value in zip(self._fields, values):
+            getattr(self.bus, f).value = int(value)
         while True:
             await ReadOnly()
             taken = bool(self.bus.ready.value)
@@ -53,16 +63,17 @@ class StreamSource(BusDriver):
                 break
         self.bus.valid.value = 0
         self.sent += 1
-        self.log.debug("sent %#x", int(transaction))
+        self.log.debug("sent %s", transaction)
 
 
 class StreamSink(BusMonitor):
-    """Takes words from `<name>_valid<sfx>` / `<name>_data<sfx>`, driving `<name>_ready<sfx>`
-    low with probability `stall` each cycle. Received words go to the callbacks."""
+    """Takes words from `<name>_<valid>` and the payload, driving `<name>_<ready>` low with
+    probability `stall` each cycle. Received words (tuples with several payload signals) go to
+    the callbacks."""
 
     def __init__(self, entity, name, clock, stall: float = 0.0, seed: int = 0,
                  signals=("valid_o", "ready_i", "data_o"), **kwargs):
-        self._signals = dict(zip(("valid", "ready", "data"), signals))
+        self._signals, self._fields = _payload_signals(signals)
         self.stall = stall
         self.rng = random.Random(seed)
         super().__init__(entity, name, clock, **kwargs)
@@ -81,8 +92,9 @@ class StreamSink(BusMonitor):
             self.bus.ready.value = 0 if (self.stall and self.rng.random() < self.stall) else 1
             await ReadOnly()
             if self.bus.valid.value and self.bus.ready.value:
-                word = int(self.bus.data.value)
-                self.log.debug("received %#x", word)
+                values = tuple(int(getattr(self.bus, f).value) for f in self._fields)
+                word = values if len(values) > 1 else values[0]
+                self.log.debug("received %s", word)
                 self._recv(word)
             await RisingEdge(self.clock)
 

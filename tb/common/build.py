@@ -10,6 +10,7 @@ build and test folder, so they are safe in parallel.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -112,15 +113,22 @@ class Build:
             h.update(Path(src).read_bytes())
         return h.hexdigest()
 
-    def build(self, log=None) -> float:
-        """Build unless an identical build is there; return the seconds spent."""
+    def build(self) -> float:
+        """Build unless an identical build is there; return the seconds spent. Parallel
+        callers of the same build wait for each other."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir.parent / f".{self.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._build_locked()
+
+    def _build_locked(self) -> float:
         stamp = self.dir / "spirit.stamp"
         digest = self._digest()
         if self.exe.exists() and stamp.exists() and stamp.read_text() == digest:
             return 0.0
         t0 = time.perf_counter()
-        self.dir.mkdir(parents=True, exist_ok=True)
         stamp.unlink(missing_ok=True)
+        (self.dir / "build.log").unlink(missing_ok=True)
         env = verilator_env()
         make = ["make", "-j", str(max(1, os.cpu_count() or 1)), "-C", str(self.dir), "-f",
                 "Vtop.mk", f"OPT_FAST={self.opt}", f"OPT_SLOW={self.opt}", "OPT_GLOBAL=-O1",

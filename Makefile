@@ -1,0 +1,67 @@
+# SPIRIT twin: RTL, golden model and cocotb testbenches of a spiking perceptron with RRAM synapses.
+#
+#   make sim     run real handwritten digits through the RTL, checked against the model
+#   make test    the regression (what CI runs)
+#   make help    everything else
+#
+# The first target run creates .venv from requirements.txt; nothing is installed elsewhere.
+
+PYTHON    ?= python3
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.spirit-installed
+
+# make sim settings
+DATASET   ?= digits
+N         ?=
+MNIST_DIR ?= ../shared/data/mnist
+WEIGHTS   ?=
+WAVES     ?= 0
+REPORT    ?=
+# make test settings
+JOBS      ?= auto
+PYTEST_ARGS ?=
+
+export MNIST_DIR
+
+.PHONY: help sim test train lint clean distclean venv
+
+help:
+	@echo "make sim                 whole chip in RTL on scikit-learn's 8x8 digits (64 inputs)"
+	@echo "make sim DATASET=mnist   SPIRIT configuration (12x12, 144 inputs) on MNIST test images"
+	@echo "    N=1000               how many test images (default: all 599 digits, 1000 MNIST)"
+	@echo "    MNIST_DIR=dir        MNIST files (default ../shared/data/mnist)"
+	@echo "    WEIGHTS=file         weights file (default weights/<dataset>.json)"
+	@echo "    WAVES=1              write a waveform trace (first 20 images unless N is set)"
+	@echo "make test                regression: model, block testbenches, whole chip, CLI"
+	@echo "make train               retrain weights/digits.json and weights/mnist.json"
+	@echo "make lint                verilator --lint-only -Wall on every RTL module"
+	@echo "make clean               remove build/ (builds, runs, reports, waves)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+sim: $(STAMP)
+	$(PY) -m tools.sim --dataset "$(DATASET)" --images "$(N)" --mnist-dir "$(MNIST_DIR)" \
+		$(if $(WEIGHTS),--weights "$(WEIGHTS)") --waves "$(WAVES)" \
+		$(if $(REPORT),--report "$(REPORT)")
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) --junitxml=build/junit.xml $(PYTEST_ARGS) tests
+
+train: $(STAMP)
+	$(PY) -m tools.train --dataset digits
+	$(PY) -m tools.train --dataset mnist --mnist-dir "$(MNIST_DIR)"
+
+lint: $(STAMP)
+	$(PY) -m tools.lint
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The block testbenches: which RTL files and parameters each one builds, and how it runs.
+
+Each block has a cocotb module tb/<block>/test_<block>.py. Its parameters reach the tests
+through $SPIRIT_PARAMS (JSON), since Verilator does not show parameters to VPI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from .build import RTL, Build, Results
+
+
+@dataclass
+class Block:
+    name: str                 # tb/<name>/test_<name>.py
+    top: str
+    files: list[str]          # rtl/spirit_<file>.v
+    parameters: dict = field(default_factory=dict)
+
+    def build(self, tag: str = "") -> Build:
+        label = "_".join(f"{v}" for v in self.parameters.values())
+        return Build(name=f"blk_{self.name}{tag}_{label}", top=self.top,
+                     sources=[RTL / f"spirit_{f}.v" for f in self.files],
+                     parameters=self.parameters, public_all=True)
+
+    def run(self, seed: int = 1, testcase: str | None = None, timeout: float = 900) -> Results:
+        build = self.build()
+        build.build()
+        return build.run(f"tb.{self.name}.test_{self.name}", testcase=testcase, seed=seed,
+                         env={"SPIRIT_PARAMS": json.dumps(self.parameters)},
+                         test_dir=build.dir / f"run_{seed}", timeout=timeout)
+
+
+def params() -> dict:
+    """Inside a block test: the parameters its DUT was built with."""
+    return json.loads(os.environ.get("SPIRIT_PARAMS", "{}"))
+
+
+BLOCKS = [
+    Block("fifo", "spirit_fifo", ["fifo"], {"WIDTH": 9, "DEPTH": 4}),
+    Block("sat_counter", "spirit_sat_counter", ["sat_counter"], {"WIDTH": 6, "INC_W": 3}),
+    Block("router", "spirit_router", ["fifo", "sat_counter", "router"],
+          {"N_INPUTS": 144, "ADDR_W": 8, "FIFO_DEPTH": 8, "STAT_W": 8}),
+    Block("xbar", "spirit_xbar_ctrl", ["rram_array", "xbar_ctrl"],
+          {"N_INPUTS": 20, "N_NEURONS": 5, "CELLS": 4}),
+    Block("neurons", "spirit_neurons", ["neurons"],
+          {"N_NEURONS": 7, "W_W": 4, "V_W": 6, "RF_W": 3}),
+    Block("decision", "spirit_decision", ["decision"], {"N_NEURONS": 6, "CNT_W": 4, "V_W": 6}),
+    Block("out_path", "spirit_out_path", ["fifo", "out_path"],
+          {"N_NEURONS": 6, "FIFO_DEPTH": 4}),
+    Block("regs", "spirit_regs", ["regs"],
+          {"N_INPUTS": 144, "N_NEURONS": 10, "CELLS": 4, "ADDR_W": 8, "V_W": 8, "CNT_W": 8,
+           "RF_W": 8, "STAT_W": 32}),
+]
