@@ -142,9 +142,7 @@ def main(argv=None) -> int:
             print("note: FST needs the lz4 and zlib development headers (Debian: apt install "
                   "liblz4-dev zlib1g-dev); writing VCD instead, which GTKWave and Surfer open "
                   "too", file=sys.stderr)
-        extra = [] if fst else ["--trace"]
-        build = chip_build(cfg, trace=fst, extra_args=extra,
-                           name=f"chip_{args.dataset}_{'fst' if fst else 'vcd'}")
+        build = chip_build(cfg, trace="fst" if fst else "vcd")
         trace_file = str((BUILD_ROOT / "waves" / f"spirit_{args.dataset}."
                           f"{'fst' if fst else 'vcd'}").resolve())
         Path(trace_file).parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +170,12 @@ def main(argv=None) -> int:
     print_report(rep, sys.stdout)
     print(f"report: {report}")
     if trace_file:
-        print(f"waves:  {trace_file}  (gtkwave {trace_file} tb/waves/spirit.gtkw)")
+        from .waves import write_save_files
+
+        gtkw, sucl = write_save_files(cfg, Path(trace_file))
+        print(f"waves:  {trace_file}")
+        print(f"        gtkwave {gtkw}")
+        print(f"        surfer {trace_file} --command-file {sucl}")
     return 0
 
 

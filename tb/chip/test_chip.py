@@ -52,6 +52,16 @@ async def run_job(dut):
     """Run the job's images through RTL and model; compare every image."""
     job = Job.load(Path(os.environ["SPIRIT_JOB"]))
     result_path = Path(os.environ.get("SPIRIT_RESULT", "result.json"))
+    try:
+        result = await _run(dut, job)
+    except AssertionError as exc:
+        # the host side reports this first failure as it is
+        result_path.write_text(json.dumps({"failure": str(exc)}))
+        raise
+    result_path.write_text(json.dumps(result))
+
+
+async def _run(dut, job: Job) -> dict:
     cfg = job.cfg
     tb = ChipTB(dut, cfg, workdir=Path.cwd())
     t_model = time.perf_counter()
@@ -105,5 +115,5 @@ async def run_job(dut):
         out_spikes=[r.out_spikes for r in actual], dropped=[r.dropped for r in actual],
         skipped=[r.skipped for r in actual], cycles=cycles,
         sim_seconds=sim_seconds, sim_cycles=sim_cycles, model_seconds=t_model)
-    result_path.write_text(json.dumps(result))
     dut._log.info("%d of %d images bit-exact with the model", board.matched, len(expected))
+    return result

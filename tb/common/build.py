@@ -73,7 +73,8 @@ class Build:
     defines: dict[str, object] = field(default_factory=dict)
     # make every signal visible to cocotb; when False only /*verilator public*/ ones are
     public_all: bool = True
-    trace: bool = False
+    # waveform support compiled in: None, "fst" or "vcd"
+    trace: str | None = None
     extra_args: list[str] = field(default_factory=list)
     opt: str = "-O2"
 
@@ -97,8 +98,10 @@ class Build:
         ]
         if self.public_all:
             cmd.append("--public-flat-rw")
-        if self.trace:
+        if self.trace == "fst":
             cmd += ["--trace-fst", "--trace-structs"]
+        elif self.trace == "vcd":
+            cmd += ["--trace", "--trace-structs"]
         cmd += self.extra_args
         cmd += [f"-D{k}={v}" for k, v in self.defines.items()]
         cmd += [f"-G{k}={_param(v)}" for k, v in self.parameters.items()]
@@ -131,8 +134,7 @@ class Build:
         (self.dir / "build.log").unlink(missing_ok=True)
         env = verilator_env()
         make = ["make", "-j", str(max(1, os.cpu_count() or 1)), "-C", str(self.dir), "-f",
-                "Vtop.mk", f"OPT_FAST={self.opt}", f"OPT_SLOW={self.opt}", "OPT_GLOBAL=-O1",
-                f"VM_TRACE={int(self.trace)}"]
+                "Vtop.mk", f"OPT_FAST={self.opt}", f"OPT_SLOW={self.opt}", "OPT_GLOBAL=-O1"]
         if shutil.which("ccache", path=env["PATH"]):
             make.append("OBJCACHE=ccache")
         for cmd in (self._command(), make):

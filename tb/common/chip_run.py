@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,12 @@ from .build import BUILD_ROOT, RTL_SOURCES, TB_HDL, Build, Results
 from .job import Job
 
 
-def chip_build(cfg: ChipConfig, name: str | None = None, rtl_sources=None, trace: bool = False,
-               extra_args=(), defines=None) -> Build:
+def chip_build(cfg: ChipConfig, name: str | None = None, rtl_sources=None,
+               trace: str | None = None, extra_args=(), defines=None) -> Build:
     """The spirit_tb_top build for `cfg`'s structure (settings are registers, not parameters)."""
     params = cfg.rtl_parameters()
     if name is None:
-        name = "chip_" + "_".join(f"{v}" for v in params.values()) + ("_trace" if trace else "")
+        name = "chip_" + "_".join(f"{v}" for v in params.values()) + (f"_{trace}" if trace else "")
     return Build(name=name, top="spirit_tb_top",
                  sources=list(rtl_sources or RTL_SOURCES) + [TB_HDL / "spirit_tb_top.v"],
                  parameters=params, public_all=False, trace=trace, extra_args=list(extra_args),
@@ -35,16 +34,12 @@ class ChipRun:
 
     @property
     def ok(self) -> bool:
-        return self.results.ok and self.result is not None
+        return self.results.ok and self.result is not None and "failure" not in self.result
 
     def failure(self) -> str:
         """The first mismatch or error, in one paragraph."""
-        log = self.results.log_tail(400)
-        for pattern in (r"RTL differs from the model at .*", r"AssertionError: .*",
-                        r"MISMATCH .*"):
-            m = re.search(pattern, log)
-            if m:
-                return m.group(0)
+        if self.result and "failure" in self.result:
+            return self.result["failure"]
         return self.results.summary()
 
 
