@@ -3,14 +3,18 @@
 // Whole-chip testbench top with HDL-side transactors, so that Python is woken once per batch of
 // images instead of every clock cycle.
 //
-// Python writes the input words of a batch to STIM_FILE, sets stim_len and raises start. Here:
+// Python writes the input words of a batch to STIM_FILE (binary, big-endian, StimW bits per
+// word), sets stim_len and raises start. Here:
 //   - the clock runs in HDL;
 //   - the source sends the words on s_aer, idling with probability gap_rate/256 per cycle;
-//   - the sink takes every m_aer word into out_mem, stalling with probability bp_rate/256;
-//   - at each end of image the recorder stores the membranes and spike counts (as they are
-//     when the chip clears them) and, a cycle later, how much each event counter moved;
-//   - once every word is sent, every image recorded and the output drained, OUT_FILE and
-//     REC_FILE are written and batch_done rises. Python lowers start to arm the next batch.
+//   - the sink takes every m_aer word and appends it to OUT_FILE, stalling with probability
+//     bp_rate/256;
+//   - at each end of image the recorder takes the membranes and spike counts (as they are when
+//     the chip clears them) and, a cycle later, how much each event counter moved, and appends
+//     the record to REC_FILE;
+//   - once every word is sent, every image recorded and the output drained, the files are
+//     closed and batch_done rises. Python lowers start to arm the next batch.
+// Both output files hold `$fwrite("%u")` values: little-endian integers padded to 32-bit words.
 // A watchdog ends the batch with hang = 1 if nothing moves for WATCHDOG cycles.
 // With py_drive set, Python's own agents drive s_aer and m_aer ready instead (cycle mode): the
 // recorder and the output log work as before, and the batch ends once Python sets py_done.
@@ -31,20 +35,21 @@ module spirit_tb_top #(
   parameter integer IN_FIFO_DEPTH = 16,
   parameter integer OUT_FIFO_DEPTH = 16,
   parameter INIT_FILE = "",
-  // transactor memories: input words, output words, images per batch
-  parameter integer STIM_DEPTH = 1 << 20,
-  parameter integer OUT_DEPTH = 1 << 20,
-  parameter integer REC_DEPTH = 1 << 14,
+  // input words per batch
+  parameter integer STIM_DEPTH = 1 << 22,
   parameter integer WATCHDOG = 100000,
-  parameter STIM_FILE = "spirit_stim.hex",
-  parameter OUT_FILE = "spirit_out.hex",
-  parameter REC_FILE = "spirit_rec.hex"
+  parameter STIM_FILE = "spirit_stim.bin",
+  parameter OUT_FILE = "spirit_out.bin",
+  parameter REC_FILE = "spirit_rec.bin"
 ) ();
 
   localparam integer NeurW = (N_NEURONS > 1) ? $clog2(N_NEURONS) : 1;
   localparam integer OutW  = NeurW + 2;
   localparam integer NStat = 7;
   localparam integer RecW  = NStat * 32 + N_NEURONS * (CNT_W + V_W);
+  // at least one padding bit, so that the record fills whole 32-bit words
+  localparam integer RecPad = 32 - RecW % 32;
+  localparam integer StimW = (ADDR_W + 1 <= 16) ? 16 : 32;
 
   // ---- clock and reset ----------------------------------------------------------------------
 
@@ -70,7 +75,6 @@ module spirit_tb_top #(
   reg [31:0] n_out      /* verilator public_flat_rw */ = 32'd0;
   reg [31:0] n_rec      /* verilator public_flat_rw */ = 32'd0;
   reg [31:0] n_cycles   /* verilator public_flat_rw */ = 32'd0;
-  reg        out_overflow /* verilator public_flat_rw */ = 1'b0;
 
   // cycle mode: Python's agents on the chip's streams
   reg        py_drive   /* verilator public_flat_rw */ = 1'b0;
@@ -144,7 +148,7 @@ module spirit_tb_top #(
 
   // ---- source -------------------------------------------------------------------------------
 
-  reg [ADDR_W:0] stim_mem [0:STIM_DEPTH-1];
+  reg [StimW-1:0] stim_mem [0:STIM_DEPTH-1];
   reg            running = 1'b0;
   reg [31:0]     n_eoi = 32'd0;
 
@@ -152,19 +156,19 @@ module spirit_tb_top #(
   reg  offered = 1'b0;
   wire have_word = running && n_sent < stim_len;
   assign s_valid = py_drive ? s_valid_py : have_word && (offered || !idle);
-  assign s_data  = py_drive ? s_data_py : stim_mem[n_sent[$clog2(STIM_DEPTH)-1:0]];
+  wire [StimW-1:0] stim_word = stim_mem[n_sent[$clog2(STIM_DEPTH)-1:0]];
+  assign s_data  = py_drive ? s_data_py : stim_word[ADDR_W:0];
   wire   s_fire  = s_valid && s_ready;
   wire   is_eoi  = s_data == {1'b1, {ADDR_W{1'b0}}};
 
   // ---- sink ---------------------------------------------------------------------------------
 
-  reg [OutW-1:0] out_mem [0:OUT_DEPTH-1];
+  integer fd_out = 0, fd_rec = 0, n_read;
   assign m_ready = py_drive ? m_ready_py : running && !stall;
   wire   m_fire  = m_valid && m_ready;
 
   // ---- recorder -----------------------------------------------------------------------------
 
-  reg [RecW-1:0]                rec_mem [0:REC_DEPTH-1];
   reg [N_NEURONS*V_W-1:0]       rec_v;
   reg [N_NEURONS*CNT_W-1:0]     rec_cnt;
   reg                           rec_pend = 1'b0;
@@ -182,11 +186,6 @@ module spirit_tb_top #(
 
   // ---- batch control ------------------------------------------------------------------------
 
-  function [31:0] min;
-    input [31:0] a;
-    input integer b;
-    min = (a < b) ? a : b;
-  endfunction
 
   reg [31:0] quiet = 32'd0;
   wire all_in = py_drive ? py_done : n_sent == stim_len;
@@ -201,10 +200,20 @@ module spirit_tb_top #(
         $display("spirit_tb_top: stim_len %0d exceeds STIM_DEPTH %0d", stim_len, STIM_DEPTH);
         $finish;
       end
-      if (stim_len != 32'd0) $readmemh(STIM_FILE, stim_mem, 0, stim_len - 1);
+      if (stim_len != 32'd0) begin
+        fd_out = $fopen(STIM_FILE, "rb");
+        n_read = $fread(stim_mem, fd_out, 0, stim_len);
+        $fclose(fd_out);
+        if (n_read != stim_len * (StimW / 8)) begin
+          $display("spirit_tb_top: read %0d bytes of %0d from %s", n_read,
+                   stim_len * (StimW / 8), STIM_FILE);
+          $finish;
+        end
+      end
+      fd_out = $fopen(OUT_FILE, "wb");
+      fd_rec = $fopen(REC_FILE, "wb");
       running      <= 1'b1;
       hang         <= 1'b0;
-      out_overflow <= 1'b0;
       n_sent       <= 32'd0;
       n_eoi        <= 32'd0;
       n_out        <= 32'd0;
@@ -220,8 +229,7 @@ module spirit_tb_top #(
         if (is_eoi) n_eoi <= n_eoi + 32'd1;
       end
       if (m_fire) begin
-        if (n_out < OUT_DEPTH) out_mem[n_out[$clog2(OUT_DEPTH)-1:0]] <= m_data;
-        else out_overflow <= 1'b1;
+        $fwrite(fd_out, "%u", {{(32 - OutW){1'b0}}, m_data});
         n_out <= n_out + 32'd1;
       end
       // membranes and counts as the chip clears them; counters once the clear cycle is counted
@@ -231,15 +239,15 @@ module spirit_tb_top #(
       end
       rec_pend <= u_chip.clear;
       if (rec_pend) begin
-        if (n_rec < REC_DEPTH) rec_mem[n_rec[$clog2(REC_DEPTH)-1:0]] <= {stat_delta, rec_cnt, rec_v};
+        $fwrite(fd_rec, "%u", {{RecPad{1'b0}}, stat_delta, rec_cnt, rec_v});
         n_rec     <= n_rec + 32'd1;
         stat_last <= stat_now;
       end
       quiet <= (s_fire || m_fire) ? 32'd0 : quiet + 32'd1;
       if (drained || quiet == WATCHDOG) begin
         if (!drained) hang <= 1'b1;
-        if (n_out != 32'd0) $writememh(OUT_FILE, out_mem, 0, min(n_out, OUT_DEPTH) - 1);
-        if (n_rec != 32'd0) $writememh(REC_FILE, rec_mem, 0, min(n_rec, REC_DEPTH) - 1);
+        $fclose(fd_out);
+        $fclose(fd_rec);
         running    <= 1'b0;
         batch_done <= 1'b1;
       end
