@@ -103,11 +103,11 @@ class ChipConfig:
             value = getattr(self, name)
             need(isinstance(value, int) and not isinstance(value, bool),
                  f"{name} must be a whole number, got {value!r}")
-        need(2 <= self.n_neurons <= 1 << 16, f"n_neurons must lie in 2..65536, got {self.n_neurons}")
-        need(1 <= self.n_inputs <= 1 << 24, f"n_inputs must lie in 1..2^24, got {self.n_inputs}")
+        need(2 <= self.n_neurons <= 65535, f"n_neurons must lie in 2..65535, got {self.n_neurons}")
+        need(1 <= self.n_inputs <= 65535, f"n_inputs must lie in 1..65535, got {self.n_inputs}")
         need(1 <= self.cells <= 15, f"cells must lie in 1..15, got {self.cells}")
-        need(self.row_w <= self.addr_w <= 30,
-             f"addr_w must lie in {self.row_w}..30 for {self.n_inputs} inputs, got {self.addr_w}")
+        need(self.row_w <= self.addr_w <= 16,
+             f"addr_w must lie in {self.row_w}..16 for {self.n_inputs} inputs, got {self.addr_w}")
         need(self.w_w < self.v_w <= 16,
              f"v_w must lie in {self.w_w + 1}..16 for {self.cells} cells, got {self.v_w}")
         need(2 <= self.cnt_w <= 16, f"cnt_w must lie in 2..16, got {self.cnt_w}")
@@ -116,7 +116,8 @@ class ChipConfig:
              f"stat_w must lie in {clog2(self.n_neurons + 1)}..32, got {self.stat_w}")
         for name in ("in_fifo_depth", "out_fifo_depth"):
             d = getattr(self, name)
-            need(d >= 2 and d & (d - 1) == 0, f"{name} must be a power of two >= 2, got {d}")
+            need(2 <= d <= 32768 and d & (d - 1) == 0,
+                 f"{name} must be a power of two in 2..32768, got {d}")
         need(1 <= self.th_pos <= self.v_max,
              f"th_pos must lie in 1..{self.v_max} for v_w={self.v_w}, got {self.th_pos}")
         need(1 <= self.th_neg <= self.v_max,

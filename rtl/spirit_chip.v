@@ -112,7 +112,8 @@ module spirit_chip #(
   wire             ev_valid, ev_ready, ev_eoi, ev_drop;
   wire [RowW-1:0]  ev_row;
   wire [STAT_W-1:0] drop_count;
-  wire             drop_overflow, err_addr, err_cmd, err_clear, stat_clear;
+  wire             drop_overflow, err_addr, err_cmd, stat_clear;
+  wire [1:0]       err_clear;
   wire [$clog2(IN_FIFO_DEPTH):0] in_level;
 
   spirit_router #(

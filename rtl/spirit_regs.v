@@ -81,7 +81,8 @@ module spirit_regs #(
   input  wire                       out_empty_i,
   input  wire                       err_addr_i,
   input  wire                       err_cmd_i,
-  output wire                       err_clear_o,
+  // one-cycle pulses clearing the router's ERROR bits 0 and 1
+  output wire [1:0]                 err_clear_o,
   output wire                       error_o,
 
   /* neuron inspection */
@@ -140,10 +141,11 @@ module spirit_regs #(
   localparam [ROW_W-1:0]  LastRow = LastRow32[ROW_W-1:0];
 
   initial begin
-    if (STAT_W > 32 || V_W > 16 || CNT_W > 16 || RF_W > 16 || CELLS > 15 || ROW_W > 24 ||
-        NEUR_W > 16 || N_STAT > 15) begin
-      $error("spirit_regs: a field does not fit its 32-bit register (limits: STAT_W <= 32, %s",
-             "V_W, CNT_W, RF_W <= 16, CELLS <= 15, N_INPUTS <= 2^24, N_NEURONS <= 2^16)");
+    if (STAT_W > 32 || V_W > 16 || CNT_W > 16 || RF_W > 16 || CELLS > 15 || N_STAT > 15 ||
+        N_INPUTS > 65535 || N_NEURONS > 65535 || IN_FIFO_DEPTH > 32768 ||
+        OUT_FIFO_DEPTH > 32768) begin
+      $error("spirit_regs: a field does not fit its register (limits: STAT_W <= 32, %s",
+             "V_W, CNT_W, RF_W <= 16, CELLS <= 15, N_INPUTS, N_NEURONS <= 65535, FIFOs <= 32768)");
       $finish;
     end
     if (TH_POS_INIT < 1 || TH_NEG_INIT < 1 || TH_POS_INIT > VMax || TH_NEG_INIT > VMax) begin
@@ -157,7 +159,7 @@ module spirit_regs #(
   reg        cell_wait_q;     // a CELL_DATA read waits for the array
   reg [NEUR_W-1:0] sel_q;
   reg        stat_clear_q;
-  reg        err_clear_q;
+  reg [1:0]  err_clear_q;
 
   assign reg_gnt_o    = !cell_req_o && !cell_wait_q;
   assign stat_clear_o = stat_clear_q;
@@ -313,12 +315,12 @@ module spirit_regs #(
       cell_wdata_o <= {(2 * CELLS){1'b0}};
       sel_q        <= {NEUR_W{1'b0}};
       stat_clear_q <= 1'b0;
-      err_clear_q  <= 1'b0;
+      err_clear_q  <= 2'b00;
     end else begin
       reg_rvalid_o <= 1'b0;
       reg_err_o    <= 1'b0;
       stat_clear_q <= 1'b0;
-      err_clear_q  <= 1'b0;
+      err_clear_q  <= 2'b00;
 
       if (take && fail) begin
         reg_rvalid_o <= 1'b1;
@@ -345,7 +347,7 @@ module spirit_regs #(
             AError: begin
               // counter overflow clears with the counters, through CMD
               err_q       <= err_q & ~reg_wdata_i[5:2];
-              err_clear_q <= reg_wdata_i[EAddrRange] || reg_wdata_i[EBadCmd];
+              err_clear_q <= {reg_wdata_i[EBadCmd], reg_wdata_i[EAddrRange]};
             end
             AThPos:   th_pos_o   <= reg_wdata_i[V_W-1:0];
             AThNeg:   th_neg_o   <= reg_wdata_i[V_W-1:0];

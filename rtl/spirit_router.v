@@ -45,7 +45,8 @@ module spirit_router #(
   input  wire               clear_count_i,
   output wire [STAT_W-1:0]  drop_count_o,
   output wire               drop_overflow_o,
-  input  wire               clear_err_i,
+  // bit 0 clears err_addr_o, bit 1 clears err_cmd_o
+  input  wire [1:0]         clear_err_i,
   // sticky: an address was out of range
   output reg                err_addr_o,
   // sticky: an unknown command word arrived
@@ -114,10 +115,8 @@ module spirit_router #(
       err_cmd_o  <= 1'b0;
     end else begin
       // a new error wins over a clear in the same cycle, so none is lost
-      if (clear_err_i) begin
-        err_addr_o <= 1'b0;
-        err_cmd_o  <= 1'b0;
-      end
+      if (clear_err_i[0]) err_addr_o <= 1'b0;
+      if (clear_err_i[1]) err_cmd_o  <= 1'b0;
       if (head_valid && bad_addr) err_addr_o <= 1'b1;
       if (head_valid && bad_cmd)  err_cmd_o  <= 1'b1;
     end

@@ -8,7 +8,7 @@ import pytest
 from tb.common.blocks import BLOCKS
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[b.name for b in BLOCKS])
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
 def test_block(block):
     results = block.run(seed=1)
     assert results.ok, results.summary()

@@ -106,10 +106,12 @@ class RegMaster:
         dut: handle holding the bus signals.
         clock: clock handle.
         prefix: signal prefix, "reg_" by default.
-        suffix: "_i"/"_o" direction suffixes when the bus is the DUT's own ports.
+        ports: the signals carry "_i"/"_o" direction suffixes (the DUT's own ports).
+        timeout: cycles to wait for a grant or a response before failing.
     """
 
-    def __init__(self, dut, clock, prefix: str = "reg_", ports: bool = False):
+    def __init__(self, dut, clock, prefix: str = "reg_", ports: bool = False,
+                 timeout: int = 1000):
         def sig(name, direction):
             return getattr(dut, prefix + name + (direction if ports else ""))
 
@@ -117,6 +119,7 @@ class RegMaster:
         self.we, self.addr, self.wdata = sig("we", "_i"), sig("addr", "_i"), sig("wdata", "_i")
         self.rvalid, self.rdata, self.err = sig("rvalid", "_o"), sig("rdata", "_o"), sig("err", "_o")
         self.clock = clock
+        self.timeout = timeout
         self.log = logging.getLogger("cocotb.tb.regs")
         self.req.value = 0
 
@@ -126,19 +129,23 @@ class RegMaster:
         self.we.value = int(write)
         self.addr.value = addr
         self.wdata.value = data
-        while True:
+        for _ in range(self.timeout):
             await ReadOnly()
             granted = bool(self.gnt.value)
             await RisingEdge(self.clock)
             if granted:
                 break
+        else:
+            raise AssertionError(f"register {addr:#04x}: no grant in {self.timeout} cycles")
         self.req.value = 0
-        while True:
+        for _ in range(self.timeout):
             await ReadOnly()
             if self.rvalid.value:
                 rdata, err = int(self.rdata.value), bool(self.err.value)
                 break
             await RisingEdge(self.clock)
+        else:
+            raise AssertionError(f"register {addr:#04x}: no response in {self.timeout} cycles")
         await RisingEdge(self.clock)
         self.log.debug("%s %#04x %#x -> %#x%s", "write" if write else "read", addr, data,
                        rdata, " ERROR" if err else "")

@@ -20,10 +20,15 @@ class Block:
     top: str
     files: list[str]          # rtl/spirit_<file>.v
     parameters: dict = field(default_factory=dict)
+    variant: str = ""         # tells apart two configurations of one block
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}_{self.variant}" if self.variant else self.name
 
     def build(self, tag: str = "") -> Build:
         label = "_".join(f"{v}" for v in self.parameters.values())
-        return Build(name=f"blk_{self.name}{tag}_{label}", top=self.top,
+        return Build(name=f"blk_{self.id}{tag}_{label}", top=self.top,
                      sources=[RTL / f"spirit_{f}.v" for f in self.files],
                      parameters=self.parameters, public_all=True)
 
@@ -55,4 +60,9 @@ BLOCKS = [
     Block("regs", "spirit_regs", ["regs"],
           {"N_INPUTS": 144, "N_NEURONS": 10, "CELLS": 4, "ADDR_W": 8, "V_W": 8, "CNT_W": 8,
            "RF_W": 8, "STAT_W": 32}),
+    # powers of two, narrow counters and other reset values
+    Block("regs", "spirit_regs", ["regs"],
+          {"N_INPUTS": 16, "N_NEURONS": 4, "CELLS": 2, "ADDR_W": 5, "V_W": 5, "CNT_W": 4,
+           "RF_W": 3, "STAT_W": 12, "IN_FIFO_DEPTH": 4, "OUT_FIFO_DEPTH": 8, "TH_POS_INIT": 7,
+           "TH_NEG_INIT": 1, "DS_INIT": 9}, variant="small"),
 ]

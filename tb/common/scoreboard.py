@@ -21,10 +21,11 @@ def first_difference(expected, actual) -> str | None:
             e, a = getattr(expected, f.name), getattr(actual, f.name)
             if e != a:
                 if isinstance(e, (list, tuple)) and isinstance(a, (list, tuple)):
+                    sizes = "" if len(e) == len(a) else \
+                        f" (expected {len(e)} items, actual {len(a)})"
                     for i, (ei, ai) in enumerate(zip(e, a)):
                         if ei != ai:
-                            return (f"{f.name}[{i}]: expected {ei!r}, actual {ai!r} "
-                                    f"(expected {len(e)} items, actual {len(a)})")
+                            return f"{f.name}[{i}]: expected {ei!r}, actual {ai!r}{sizes}"
                     return f"{f.name}: expected {len(e)} items, actual {len(a)}: " \
                            f"expected {e!r}, actual {a!r}"
                 return f"{f.name}: expected {e!r}, actual {a!r}"
@@ -58,6 +59,17 @@ class FieldScoreboard(Scoreboard):
         self.first_error: str | None = None
         # how a transaction is named in messages, from its 0-based index
         self.label = lambda index: f"transaction {index}"
+
+    def add_interface(self, monitor, expected_output, **kwargs):
+        """As cocotb-bus, but a transaction that arrives when none is expected is named with
+        its value before the test fails."""
+        if not callable(expected_output):
+            def unexpected(transaction):
+                if not expected_output:
+                    raise AssertionError(f"{self.label(self.seen)}: {transaction!r} arrived, "
+                                         "no transaction was expected")
+            monitor.add_callback(unexpected)
+        super().add_interface(monitor, expected_output, **kwargs)
 
     def compare(self, got, exp, log, strict_type=True):
         index, self.seen = self.seen, self.seen + 1

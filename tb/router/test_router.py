@@ -128,10 +128,10 @@ class RouterTB:
             ev_ready = bool(d.ev_ready_i.value)
             pop = bad or (exp_valid and ev_ready)
             push = bool(d.s_aer_valid_i.value) and n < self.depth
-            clear_count, clear_err = bool(d.clear_count_i.value), bool(d.clear_err_i.value)
+            clear_count, clear_err = bool(d.clear_count_i.value), int(d.clear_err_i.value)
             self.full_cycles += n == self.depth
             self.drops_while_stalled += bad and not ev_ready
-            self.clear_err_with_error += bad and clear_err
+            self.clear_err_with_error += bad and clear_err != 0
             if clear_count:
                 self.count, self.overflow = 0, 0
             elif bad:
@@ -139,8 +139,10 @@ class RouterTB:
                     self.overflow = 1
                 else:
                     self.count += 1
-            if clear_err:
-                self.err_addr, self.err_cmd = 0, 0
+            if clear_err & 1:
+                self.err_addr = 0
+            if clear_err & 2:
+                self.err_cmd = 0
             if kind == BAD_ADDR:
                 self.err_addr = 1
             if kind == BAD_CMD:
@@ -164,12 +166,13 @@ class RouterTB:
                                  f"no good word was waiting; reference head: {head}")
 
     async def drive_clears(self, rng: random.Random, rate: float):
-        """Pulse clear_count_i and clear_err_i at random, each with probability `rate`."""
+        """Pulse clear_count_i and clear_err_i (either bit or both) at random, each with
+        probability `rate`."""
         d = self.dut
         while True:
             await RisingEdge(d.clk_i)
             d.clear_count_i.value = int(rng.random() < rate)
-            d.clear_err_i.value = int(rng.random() < rate)
+            d.clear_err_i.value = rng.randint(1, 3) if rng.random() < rate else 0
 
     async def wait_for(self, cond, limit: int, what: str):
         for _ in range(limit):
@@ -178,9 +181,9 @@ class RouterTB:
             await RisingEdge(self.dut.clk_i)
         raise AssertionError(f"{what}: not done after {limit} cycles ({self.state()})")
 
-    async def pulse(self, signal):
-        """Hold `signal` high for one clock edge."""
-        signal.value = 1
+    async def pulse(self, signal, value: int = 1):
+        """Hold `signal` at `value` for one clock edge."""
+        signal.value = value
         await RisingEdge(self.dut.clk_i)
         signal.value = 0
 
@@ -326,8 +329,9 @@ async def bad_words_never_wait(dut):
 async def drop_counter_saturates(dut):
     """The drop counter stops at 2^STAT_W-1: no overflow at exactly the maximum, the next drop
     sets drop_overflow_o; clear_count_i zeroes count and overflow but not the error flags;
-    clear_err_i clears the flags but not the count; an error in the same cycle as clear_err_i
-    wins; clear_count_i in the same cycle as a drop leaves the count at 0."""
+    clear_err_i clears the flags (bit 0 the address flag, bit 1 the command flag) but not the
+    count; an error in the same cycle as clear_err_i wins; clear_count_i in the same cycle as a
+    drop leaves the count at 0."""
     tb = RouterTB(dut)
     rng = random.Random(cocotb.RANDOM_SEED + 30)
     source, sink, board = tb.agents(0.0, 0.5, cocotb.RANDOM_SEED + 31)
@@ -366,15 +370,17 @@ async def drop_counter_saturates(dut):
     await tb.pulse(d.clear_count_i)
     await expect((0, 0, 1, 1), "after clear_count_i")
     await send([tb.n_inputs + 1, 3])
-    await tb.pulse(d.clear_err_i)
-    await expect((1, 0, 0, 0), "after clear_err_i")
+    await tb.pulse(d.clear_err_i, 0b01)
+    await expect((1, 0, 0, 1), "after clear_err_i = 0b01")
+    await tb.pulse(d.clear_err_i, 0b10)
+    await expect((1, 0, 0, 0), "after clear_err_i = 0b10")
 
     # a drop in the same cycle as a clear: the word is at the head the cycle after its push
     for word, exp_flags in ((tb.n_inputs, (1, 0)), (tb.eoi_word + 1, (0, 1))):
         d.s_aer_valid_i.value, d.s_aer_data_i.value = 1, word
         await RisingEdge(d.clk_i)
         d.s_aer_valid_i.value = 0
-        d.clear_err_i.value = 1
+        d.clear_err_i.value = 0b11
         d.clear_count_i.value = 1
         await ReadOnly()
         assert int(d.drop_o.value) == 1, f"drop_o expected 1 for {word:#05x}, actual 0"
@@ -383,7 +389,7 @@ async def drop_counter_saturates(dut):
         d.clear_count_i.value = 0
         await expect((0, 0) + exp_flags, f"after {word:#05x} dropped during both clears")
     # the flags: a clear in the cycle after the drop does clear
-    await tb.pulse(d.clear_err_i)
+    await tb.pulse(d.clear_err_i, 0b11)
     await expect((0, 0, 0, 0), "after a clear_err_i alone")
 
 
