@@ -35,7 +35,7 @@ help:
 	@echo "    WAVES=1              write a waveform trace (first 20 images unless N is set)"
 	@echo "make test                regression: model, block testbenches, whole chip, CLI"
 	@echo "make train               retrain weights/digits.json and weights/mnist.json"
-	@echo "make lint                verilator --lint-only -Wall on every RTL module"
+	@echo "make lint                verilator --lint-only -Wall on every RTL module, ruff on Python"
 	@echo "make clean               remove build/ (builds, runs, reports, waves)"
 
 venv: $(STAMP)
@@ -59,6 +59,7 @@ train: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m tools.lint
+	$(VENV)/bin/ruff check model tb tools tests
 
 clean:
 	rm -rf build

@@ -45,7 +45,8 @@ class Crossbar:
     def from_weights(cls, weights: np.ndarray, cells: int, read_path=None) -> Crossbar:
         weights = np.asarray(weights)
         if weights.ndim != 2:
-            raise ConfigError(f"weights must be a 2-D array (inputs x neurons), got {weights.shape}")
+            raise ConfigError("weights must be a 2-D array (inputs x neurons), "
+                              f"got shape {weights.shape}")
         xbar = cls(weights.shape[0], weights.shape[1], cells, read_path)
         xbar.program_weights(weights)
         return xbar

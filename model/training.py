@@ -53,6 +53,9 @@ def quantize(w: np.ndarray, x: np.ndarray, y: np.ndarray, cells: int) -> tuple[n
     return best[1], best[0]
 
 
+DS_VALUES = tuple(range(2, 31))
+
+
 @dataclass
 class Point:
     th: int
@@ -62,7 +65,7 @@ class Point:
 
 
 def choose_point(base: ChipConfig, wq: np.ndarray, val: Dataset, encoder: RateEncoder,
-                 budget: float, thresholds=(1, 2, 3, 4, 5, 6, 8), ds_values=range(2, 31),
+                 budget: float, thresholds=(1, 2, 3, 4, 5, 6, 8), ds_values=DS_VALUES,
                  progress=None) -> tuple[Point, list[Point]]:
     """Best accuracy on `val` whose mean input spikes per image stay within `budget`."""
     xbar = Crossbar.from_weights(wq, base.cells)

@@ -14,7 +14,6 @@ from model import DataError, RateEncoder
 from model.datasets import downscale, load_digits, load_mnist
 from model.weights import Weights, load_weights
 
-
 # ---- encoder ---------------------------------------------------------------------------------
 
 def test_encoder_counts_and_order():

@@ -23,14 +23,15 @@ import numpy as np
 from model import EnergyModel, SpiritError
 from model.weights import load_weights
 
-from .common import DATASETS, ROOT, base_config, dataset, default_weights, guarded, whole
+from .common import DATASETS, base_config, dataset, default_weights, guarded, whole
 
 WAVES_IMAGES = 20
 
 
 def fst_available() -> bool:
     """Can this machine build Verilator's FST writer (it needs lz4 and zlib headers)?"""
-    src = "#include <lz4.h>\n#include <zlib.h>\nint main(){return LZ4_versionNumber()>0&&zlibVersion()?0:1;}\n"
+    src = ("#include <lz4.h>\n#include <zlib.h>\n"
+           "int main() { return LZ4_versionNumber() > 0 && zlibVersion() ? 0 : 1; }\n")
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(["g++", "-x", "c++", "-", "-o", f"{tmp}/probe", "-llz4", "-lz"],
                              input=src, capture_output=True, text=True, check=False)
@@ -99,7 +100,8 @@ def main(argv=None) -> int:
     ap.add_argument("--images", default=None,
                     help="how many test images (default: all 599 digits, 1000 MNIST)")
     ap.add_argument("--mnist-dir", default=None, help="MNIST folder (default: $MNIST_DIR)")
-    ap.add_argument("--weights", default=None, help="weights file (default: weights/<dataset>.json)")
+    ap.add_argument("--weights", default=None,
+                    help="weights file (default: weights/<dataset>.json)")
     ap.add_argument("--waves", default="0", help="1: write a waveform trace")
     ap.add_argument("--batch", default="2000", help="images per transactor batch")
     ap.add_argument("--report", default=None, help="JSON report (default: build/reports/...)")
@@ -164,7 +166,7 @@ def main(argv=None) -> int:
         print(f"full log: {run.results.log_path}", file=sys.stderr)
         return 1
     rep = build_report(args, data, weights_path, cfg, run, time.perf_counter() - t0)
-    report = Path(args.report) if args.report else BUILD_ROOT / "reports" / f"sim_{args.dataset}.json"
+    report = Path(args.report or BUILD_ROOT / "reports" / f"sim_{args.dataset}.json")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(rep, indent=1, default=str) + "\n")
     print_report(rep, sys.stdout)

@@ -117,7 +117,8 @@ class RegMaster:
 
         self.req, self.gnt = sig("req", "_i"), sig("gnt", "_o")
         self.we, self.addr, self.wdata = sig("we", "_i"), sig("addr", "_i"), sig("wdata", "_i")
-        self.rvalid, self.rdata, self.err = sig("rvalid", "_o"), sig("rdata", "_o"), sig("err", "_o")
+        self.rvalid, self.rdata = sig("rvalid", "_o"), sig("rdata", "_o")
+        self.err = sig("err", "_o")
         self.clock = clock
         self.timeout = timeout
         self.log = logging.getLogger("cocotb.tb.regs")

@@ -45,6 +45,27 @@ def params() -> dict:
     return json.loads(os.environ.get("SPIRIT_PARAMS", "{}"))
 
 
+def start_clock(dut, period_ns: int = 10) -> None:
+    """Run clk_i with the given period."""
+    from cocotb import start_soon
+    from cocotb.clock import Clock
+
+    start_soon(Clock(dut.clk_i, period_ns, unit="ns").start())
+
+
+async def reset(dut, cycles: int = 2, **idle: int) -> None:
+    """Set the named inputs to their idle values, then hold rst_ni low for `cycles` edges;
+    returns just after the first edge out of reset."""
+    from cocotb.triggers import ClockCycles, RisingEdge
+
+    for name, value in idle.items():
+        getattr(dut, name).value = value
+    dut.rst_ni.value = 0
+    await ClockCycles(dut.clk_i, cycles)
+    dut.rst_ni.value = 1
+    await RisingEdge(dut.clk_i)
+
+
 BLOCKS = [
     Block("fifo", "spirit_fifo", ["fifo"], {"WIDTH": 9, "DEPTH": 4}),
     Block("sat_counter", "spirit_sat_counter", ["sat_counter"], {"WIDTH": 6, "INC_W": 3}),

@@ -149,10 +149,10 @@ class Build:
     def run(self, test_module: str, test_dir: Path | None = None, testcase: str | None = None,
             env: dict[str, str] | None = None, seed: int | None = None,
             trace_file: str | None = None, log_path: Path | None = None,
-            timeout: float | None = None) -> "Results":
+            timeout: float | None = None) -> Results:
         """Run cocotb tests from `test_module` on this model; return their results."""
-        from cocotb_tools import config
         import find_libpython
+        from cocotb_tools import config
 
         test_dir = Path(test_dir or self.dir / "run")
         test_dir.mkdir(parents=True, exist_ok=True)

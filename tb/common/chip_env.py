@@ -69,7 +69,8 @@ class ChipTB:
         p0 = await self.regs.read_ok(regmap.PARAM0)
         p1 = await self.regs.read_ok(regmap.PARAM1)
         assert p0 == cfg.n_neurons << 16 | cfg.n_inputs, f"PARAM0 {p0:#x}"
-        assert p1 == cfg.addr_w << 24 | cfg.cnt_w << 16 | cfg.v_w << 8 | cfg.cells, f"PARAM1 {p1:#x}"
+        want = cfg.addr_w << 24 | cfg.cnt_w << 16 | cfg.v_w << 8 | cfg.cells
+        assert p1 == want, f"PARAM1 reads {p1:#x}, expected {want:#x}"
 
     async def configure(self, cfg: ChipConfig | None = None) -> None:
         """Write the settings registers and read them back."""

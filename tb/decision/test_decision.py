@@ -10,12 +10,11 @@ from collections import Counter
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
 from model import ChipConfig
 from model.chip import count_step, decide, lead
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 
 
 def _signed(value: int, width: int) -> int:
@@ -49,20 +48,10 @@ class DecisionTB:
         self.counts = [0] * self.n
         self.last = "after reset"         # the inputs of the last edge, for messages
         self.cover: Counter = Counter()
-        cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+        start_clock(dut)
 
     async def reset(self):
-        d = self.dut
-        d.clear_i.value = 0
-        d.inc_i.value = 0
-        d.dec_i.value = 0
-        d.net_i.value = 0
-        d.v_i.value = 0
-        d.ds_i.value = 0
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut, clear_i=0, inc_i=0, dec_i=0, net_i=0, v_i=0, ds_i=0)
         self.counts = [0] * self.n
         self.last = "after reset"
 

@@ -8,11 +8,10 @@ import random
 from collections import deque
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 
 from tb.common.agents import StreamSink, StreamSource
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard
 
 
@@ -23,7 +22,7 @@ class FifoTB:
         p = params()
         self.dut = dut
         self.width, self.depth = p["WIDTH"], p["DEPTH"]
-        cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+        start_clock(dut)
         self.ref: deque[int] = deque()
         self.expected: list[int] = []     # words pushed and not yet seen by the sink
         self.popped: list[int] = []       # every word taken from m_*, in order
@@ -35,14 +34,7 @@ class FifoTB:
         self.empty_cycles = 0
 
     async def reset(self):
-        d = self.dut
-        d.s_valid_i.value = 0
-        d.s_data_i.value = 0
-        d.m_ready_i.value = 0
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut, s_valid_i=0, s_data_i=0, m_ready_i=0)
 
     def start_checker(self):
         cocotb.start_soon(self._check())
@@ -124,7 +116,7 @@ async def random_traffic(dut):
         for _ in range(n):
             source.append(rng.randrange(1 << tb.width))
         total += n
-        await tb.wait_for(lambda: source.sent == total and not tb.expected, 60 * n,
+        await tb.wait_for(lambda total=total: source.sent == total and not tb.expected, 60 * n,
                           f"phase idle={idle:.2f} stall={stall:.2f}: {total} words sent, "
                           f"{source.sent} accepted, {len(tb.expected)} not delivered")
     assert board.matched == total, f"scoreboard matched {board.matched} of {total} words"

@@ -8,12 +8,11 @@ import random
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from model import ChipConfig
 from model.chip import neuron_step
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 
 
 class NeuronTB:
@@ -21,7 +20,7 @@ class NeuronTB:
         p = params()
         self.dut = dut
         self.n, self.ww, self.vw, self.rfw = p["N_NEURONS"], p["W_W"], p["V_W"], p["RF_W"]
-        cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+        start_clock(dut)
         self.v = np.zeros(self.n, dtype=np.int64)
         self.refr = np.zeros(self.n, dtype=np.int64)
 
@@ -35,14 +34,7 @@ class NeuronTB:
                           neg_en=rng.random() < 0.8).validate()
 
     async def reset(self):
-        d = self.dut
-        d.step_i.value = 0
-        d.clear_i.value = 0
-        d.w_i.value = 0
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut, step_i=0, clear_i=0, w_i=0)
 
     def apply(self, cfg: ChipConfig):
         d = self.dut

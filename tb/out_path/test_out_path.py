@@ -11,13 +11,12 @@ import random
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from model.chip import round_robin
 from model.config import clog2
 from tb.common.agents import StreamSink, StreamSource
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard, TransactionMonitor
 
 
@@ -39,7 +38,7 @@ class OutPathTB:
         self.n, self.depth = p["N_NEURONS"], p["FIFO_DEPTH"]
         self.nw = max(1, clog2(self.n))
         clk = dut.clk_i
-        cocotb.start_soon(Clock(clk, 10, unit="ns").start())
+        start_clock(dut)
         dut.clear_i.value = 0
         self.spk = StreamSource(dut, "spk", clk, idle=idle, seed=seed,
                                 signals=("valid_i", "ready_o", "pos_i", "neg_i"))
@@ -71,11 +70,7 @@ class OutPathTB:
                                      index=raw & ((1 << nw) - 1)))
 
     async def reset(self):
-        d = self.dut
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut)
         cocotb.start_soon(self._check_cycles())
 
     async def _check_cycles(self):

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from model import ChipConfig, regmap
 from model.rram import Crossbar
 from tb.common.agents import RegMaster
-from tb.common.blocks import params
+from tb.common.blocks import params, start_clock
 
 R = regmap
 MASK32 = 0xFFFF_FFFF
@@ -451,7 +450,7 @@ class RegsTB:
         self.p = Params()
         self.cfg = self.p.cfg
         self.rng = random.Random(cocotb.RANDOM_SEED + k)
-        cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+        start_clock(dut)
         self.bus = RegMaster(dut, dut.clk_i, ports=True)
         self.cells = CellPort(dut, self.p, random.Random(cocotb.RANDOM_SEED + 100 + k))
         self.model = RegModel(self.p, self.cells.words.copy())

@@ -9,11 +9,10 @@ import random
 from collections import deque
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 
 from tb.common.agents import StreamSink, StreamSource
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard
 
 SPIKE, EOI, BAD_ADDR, BAD_CMD = "spike", "eoi", "bad address", "bad command"
@@ -31,7 +30,7 @@ class RouterTB:
         self.row_w = max(1, (self.n_inputs - 1).bit_length())
         self.eoi_word = 1 << self.addr_w
         self.count_max = (1 << self.stat_w) - 1
-        cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+        start_clock(dut)
         self.ref: deque[int] = deque()
         self.expected: list[tuple[int, int]] = []   # (row, eoi) accepted, not yet delivered
         self.count = 0
@@ -72,16 +71,8 @@ class RouterTB:
         return [self.word(rng, k) for k in kinds]
 
     async def reset(self):
-        d = self.dut
-        d.s_aer_valid_i.value = 0
-        d.s_aer_data_i.value = 0
-        d.ev_ready_i.value = 0
-        d.clear_count_i.value = 0
-        d.clear_err_i.value = 0
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut, s_aer_valid_i=0, s_aer_data_i=0, ev_ready_i=0, clear_count_i=0,
+                    clear_err_i=0)
 
     def start_checker(self):
         cocotb.start_soon(self._check())
@@ -224,7 +215,8 @@ async def random_mix(dut):
         total += len(words)
         good += sum(tb.kind(w) in (SPIKE, EOI) for w in words)
         kinds |= {tb.kind(w) for w in words}
-        await tb.wait_for(lambda: source.sent == total and not tb.ref and not tb.expected,
+        await tb.wait_for(lambda total=total: (source.sent == total and not tb.ref
+                                               and not tb.expected),
                           40 * len(words), f"phase idle={idle:.2f} stall={stall:.2f}")
     # no clears so far: the count and the flags are the bad words sent
     await ReadOnly()
@@ -245,7 +237,8 @@ async def random_mix(dut):
             source.append(w)
         total += len(words)
         good += sum(tb.kind(w) in (SPIKE, EOI) for w in words)
-        await tb.wait_for(lambda: source.sent == total and not tb.ref and not tb.expected,
+        await tb.wait_for(lambda total=total: (source.sent == total and not tb.ref
+                                               and not tb.expected),
                           40 * len(words), f"phase with clears idle={idle:.2f} stall={stall:.2f}")
     clears.cancel()
     assert board.matched == good, f"scoreboard matched {board.matched} of {good} events"

@@ -7,10 +7,9 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, Timer
+from cocotb.triggers import ReadOnly, RisingEdge, Timer
 
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 
 
 class SatCounterTB:
@@ -23,19 +22,13 @@ class SatCounterTB:
         self.width, self.inc_w = p["WIDTH"], p["INC_W"]
         self.max = (1 << self.width) - 1
         self.inc_max = (1 << self.inc_w) - 1
-        cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+        start_clock(dut)
         self.count = 0
         self.overflow = 0
         self.cycle = 0
 
     async def reset(self):
-        d = self.dut
-        d.inc_i.value = 0
-        d.clear_i.value = 0
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut, inc_i=0, clear_i=0)
         self.count, self.overflow = 0, 0
 
     def expect(self, what: str):

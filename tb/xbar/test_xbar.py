@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from model import Crossbar
 from model.config import clog2
 from tb.common.agents import StreamSink, StreamSource
-from tb.common.blocks import params
+from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard, TransactionMonitor
 
 
@@ -48,7 +47,7 @@ class XbarTB:
         # the array keeps its cells across tests (no reset): every test programs all of them
         self.words = np.zeros((self.n_in, self.n), dtype=np.int64)
         clk = dut.clk_i
-        cocotb.start_soon(Clock(clk, 10, unit="ns").start())
+        start_clock(dut)
         dut.cell_req_i.value = 0
         dut.cell_we_i.value = 0
         dut.cell_row_i.value = 0
@@ -80,11 +79,7 @@ class XbarTB:
             _signed(raw >> (j * self.w_w), self.w_w) for j in range(self.n))))
 
     async def reset(self):
-        d = self.dut
-        d.rst_ni.value = 0
-        await ClockCycles(d.clk_i, 2)
-        d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await reset(self.dut)
         cocotb.start_soon(self._check_cycles())
 
     async def _check_cycles(self):
