@@ -1,18 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The golden model for many images at once, vectorized over images with numpy.
+"""The golden model for many images at once, compiled with numba.
 
-It computes exactly what `model.chip.ChipModel` computes (the tests hold the two together),
-stepping all images through their k-th spike together. Images that are decided, or whose
-stream has ended, drop out of the step.
+It computes exactly what `model.chip.ChipModel` computes (the tests hold the two together), one
+image after the other, in a loop that numba compiles to machine code on first use (and caches
+beside this file).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from .chip import ImageResult, count_step, neuron_step
+from .chip import ImageResult
 from .config import ChipConfig
 from .errors import ConfigError
 from .rram import Crossbar
@@ -58,6 +59,96 @@ class BatchResult:
             membranes=tuple(self.membranes[i].tolist()), counts=tuple(self.counts[i].tolist()))
 
 
+@numba.njit(cache=True, nogil=True)
+def _run(rows, start, length, w, s, v_out, c_out, cls, early, in_events, sp_neuron, sp_sign,
+         sp_start):  # pragma: no cover - compiled
+    """The chip, image after image. `s` holds the settings (see run_batch). Returns the number
+    of output spikes, or -1 if the spike arrays are too small."""
+    leak, th_pos, th_neg, neg_en, net, refrac = s[0], s[1], s[2], s[3], s[4], s[5]
+    v_min, v_max, c_min, c_max, ds, v_w = s[6], s[7], s[8], s[9], s[10], s[11]
+    n = w.shape[1]
+    v = np.zeros(n, np.int64)
+    refr = np.zeros(n, np.int64)
+    cnt = np.zeros(n, np.int64)
+    sign = np.zeros(n, np.int64)     # per neuron: 0 none, 1 positive, 2 negative spike
+    k, cap = 0, sp_neuron.shape[0]
+    for b in range(length.shape[0]):
+        v[:] = 0
+        refr[:] = 0
+        cnt[:] = 0
+        rr = 0
+        sp_start[b] = k
+        for e in range(length[b]):
+            row = rows[start[b] + e]
+            for j in range(n):
+                x = v[j]
+                if x > leak:
+                    x -= leak
+                elif x < -leak:
+                    x += leak
+                else:
+                    x = 0
+                x += w[row, j]
+                x = min(v_max, max(v_min, x))
+                sign[j] = 0
+                if refr[j] == 0:
+                    if x >= th_pos:
+                        sign[j] = 1
+                        x -= th_pos
+                    elif neg_en and x <= -th_neg:
+                        sign[j] = 2
+                        x += th_neg
+                if sign[j] == 0:
+                    if refr[j] > 0:
+                        refr[j] -= 1
+                else:
+                    refr[j] = refrac
+                    if sign[j] == 1:
+                        cnt[j] = min(c_max, cnt[j] + 1)
+                    elif net:
+                        cnt[j] = max(c_min, cnt[j] - 1)
+                v[j] = x
+            # the out path: round robin from the pointer
+            last = -1
+            for t in range(n):
+                j = rr + t
+                if j >= n:
+                    j -= n
+                if sign[j] != 0:
+                    if k >= cap:
+                        return -1
+                    sp_neuron[k] = j
+                    sp_sign[k] = sign[j] - 1
+                    k += 1
+                    last = j
+            if last >= 0:
+                rr = last + 1 if last + 1 < n else 0
+            in_events[b] += 1
+            if ds > 0:
+                top, second = c_min, c_min
+                for j in range(n):
+                    c = cnt[j]
+                    if c > top:
+                        second = top
+                        top = c
+                    elif c > second:
+                        second = c
+                if top - second >= ds:
+                    early[b] = True
+                    break
+        # most spikes, then highest membrane, then lowest index
+        best, best_key = 0, cnt[0] * (1 << v_w) + v[0]
+        for j in range(1, n):
+            key = cnt[j] * (1 << v_w) + v[j]
+            if key > best_key:
+                best, best_key = j, key
+        cls[b] = best
+        v_out[b, :] = v
+        c_out[b, :] = cnt
+    sp_start[length.shape[0]] = k
+    return k
+
+
 def run_batch(config: ChipConfig, crossbar: Crossbar, streams: list[np.ndarray]) -> BatchResult:
     """Run images through the model. Each stream holds one image's words and ends with EOI."""
     cfg = config.validate()
@@ -65,80 +156,47 @@ def run_batch(config: ChipConfig, crossbar: Crossbar, streams: list[np.ndarray])
         raise ConfigError("the batch model needs a read path whose reads do not change state; "
                           "use model.chip.ChipModel")
     n, n_img = cfg.n_neurons, len(streams)
-    weights = crossbar.weights()
+    weights = np.ascontiguousarray(crossbar.weights(), dtype=np.int64)
+    lens = np.array([len(x) for x in streams], dtype=np.int64)
+    words = np.concatenate(streams).astype(np.int64) if n_img else np.zeros(0, np.int64)
 
-    # sort each stream into spikes to integrate and words to drop
-    rows_list, dropped = [], np.zeros(n_img, dtype=np.int64)
-    for b, s in enumerate(streams):
-        s = np.asarray(s, dtype=np.int64)
-        if s.size == 0 or s[-1] != cfg.eoi_word or np.count_nonzero(s == cfg.eoi_word) != 1:
-            raise ValueError(f"stream {b} must end with its only EOI word")
-        body = s[:-1]
-        good = (body >= 0) & (body < cfg.n_inputs)
-        dropped[b] = body.size - np.count_nonzero(good)
-        rows_list.append(body[good])
-    length = np.array([r.size for r in rows_list], dtype=np.int64)
-    steps = int(length.max()) if n_img else 0
-    rows = np.full((n_img, max(steps, 1)), -1, dtype=np.int64)
-    for b, r in enumerate(rows_list):
-        rows[b, : r.size] = r
+    # every stream ends with its only EOI word
+    is_eoi = words == cfg.eoi_word
+    ends = np.cumsum(lens) - 1
+    if n_img and (np.any(lens == 0) or not np.all(is_eoi[ends[lens > 0]])
+                  or np.count_nonzero(is_eoi) != n_img):
+        raise ValueError("every stream must end with its only EOI word")
+    # sort the words into spikes to integrate and words to drop
+    image = np.repeat(np.arange(n_img), lens)
+    good = (words >= 0) & (words < cfg.n_inputs)
+    rows = words[good]
+    length = np.bincount(image[good], minlength=n_img).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    dropped = lens - 1 - length
 
-    v = np.zeros((n_img, n), dtype=np.int64)
-    refr = np.zeros((n_img, n), dtype=np.int64)
-    cnt = np.zeros((n_img, n), dtype=np.int64)
-    rr = np.zeros(n_img, dtype=np.int64)
-    decided = np.zeros(n_img, dtype=bool)
-    early = np.zeros(n_img, dtype=bool)
-    in_events = np.zeros(n_img, dtype=np.int64)
-    out_spikes = np.zeros(n_img, dtype=np.int64)
-    neuron_idx = np.arange(n, dtype=np.int64)
-    rec_img, rec_step, rec_key, rec_neuron, rec_sign = [], [], [], [], []
-
-    for s in range(steps):
-        a = np.flatnonzero((length > s) & ~decided)
-        if a.size == 0:
+    settings = np.array([cfg.leak, cfg.th_pos, cfg.th_neg, int(cfg.neg_en), int(cfg.net_count),
+                         cfg.refrac, cfg.v_min, cfg.v_max, cfg.cnt_min, cfg.cnt_max, cfg.ds,
+                         cfg.v_w], dtype=np.int64)
+    v = np.zeros((n_img, n), np.int64)
+    c = np.zeros((n_img, n), np.int64)
+    cls = np.zeros(n_img, np.int64)
+    early = np.zeros(n_img, np.bool_)
+    in_events = np.zeros(n_img, np.int64)
+    spike_start = np.zeros(n_img + 1, np.int64)
+    cap = max(1024, 4 * int(rows.size))
+    while True:
+        spike_neuron = np.zeros(cap, np.int64)
+        spike_sign = np.zeros(cap, np.int64)
+        in_events[:] = 0
+        early[:] = False
+        total = _run(rows, start, length, weights, settings, v, c, cls, early, in_events,
+                     spike_neuron, spike_sign, spike_start)
+        if total >= 0:
             break
-        v[a], refr[a], pos, neg = neuron_step(cfg, v[a], refr[a], weights[rows[a, s]])
-        cnt[a] = count_step(cfg, cnt[a], pos, neg)
-        fired = pos | neg
-        in_events[a] += 1
-
-        hit = np.flatnonzero(fired.any(axis=1))
-        if hit.size:
-            b = a[hit]
-            f = fired[hit]
-            key = (neuron_idx - rr[b, None]) % n
-            ii, jj = np.nonzero(f)
-            rec_img.append(b[ii])
-            rec_step.append(np.full(ii.size, s, dtype=np.int64))
-            rec_key.append(key[ii, jj])
-            rec_neuron.append(jj)
-            rec_sign.append(neg[hit][ii, jj])
-            out_spikes[b] += f.sum(axis=1)
-            last = np.where(f, key, -1).max(axis=1)
-            rr[b] = (rr[b] + last + 1) % n
-
-        if cfg.ds:
-            c = cnt[a]
-            top2 = np.partition(c, n - 2, axis=1)[:, n - 2:]
-            now = (top2[:, 1] - top2[:, 0]) >= cfg.ds
-            decided[a[now]] = True
-            early[a[now]] = True
-
-    # class: most spikes, then highest membrane, then lowest index (argmax takes the first)
-    cls = np.argmax(cnt * (1 << cfg.v_w) + v, axis=1) if n_img else cnt[:, 0]
-
-    if rec_img:
-        img = np.concatenate(rec_img)
-        order = np.lexsort((np.concatenate(rec_key), np.concatenate(rec_step), img))
-        spike_neuron = np.concatenate(rec_neuron)[order]
-        spike_sign = np.concatenate(rec_sign)[order].astype(np.int64)
-        spike_start = np.searchsorted(img[order], np.arange(n_img + 1))
-    else:
-        spike_neuron = spike_sign = np.zeros(0, dtype=np.int64)
-        spike_start = np.zeros(n_img + 1, dtype=np.int64)
-
+        cap = n * int(rows.size) + 1
+    out_spikes = np.diff(spike_start)
     return BatchResult(
-        cls=cls.astype(np.int64), early=early, in_events=in_events, syn_events=in_events * n,
+        cls=cls, early=early, in_events=in_events, syn_events=in_events * n,
         out_spikes=out_spikes, dropped=dropped, skipped=length - in_events, membranes=v,
-        counts=cnt, spike_neuron=spike_neuron, spike_sign=spike_sign, spike_start=spike_start)
+        counts=c, spike_neuron=spike_neuron[:total], spike_sign=spike_sign[:total],
+        spike_start=spike_start)
