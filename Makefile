@@ -17,6 +17,7 @@ N         ?=
 MNIST_DIR ?= ../shared/data/mnist
 WEIGHTS   ?=
 WAVES     ?= 0
+BATCH     ?=
 REPORT    ?=
 # make test settings
 JOBS      ?= auto
@@ -33,10 +34,14 @@ help:
 	@echo "    MNIST_DIR=dir        MNIST files (default ../shared/data/mnist)"
 	@echo "    WEIGHTS=file         weights file (default weights/<dataset>.json)"
 	@echo "    WAVES=1              write a waveform trace (first 20 images unless N is set)"
+	@echo "    REPORT=file          JSON report (default build/reports/sim_<dataset>.json)"
+	@echo "    BATCH=2000           images per testbench batch"
 	@echo "make test                regression: model, block testbenches, whole chip, CLI"
-	@echo "make train               retrain weights/digits.json and weights/mnist.json"
+	@echo "    JOBS=auto            parallel workers; PYTEST_ARGS=... more pytest options"
+	@echo "make train               retrain the weights files in weights/ (about 2 minutes)"
 	@echo "make lint                verilator --lint-only -Wall on every RTL module, ruff on Python"
 	@echo "make clean               remove build/ (builds, runs, reports, waves)"
+	@echo "make distclean           also remove .venv"
 
 venv: $(STAMP)
 
@@ -45,17 +50,22 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	@touch $@
 
+# make's variables reach the tools through the environment, so no value is parsed by a shell
+sim: export SPIRIT_DATASET = $(DATASET)
+sim: export SPIRIT_N = $(N)
+sim: export SPIRIT_MNIST_DIR = $(MNIST_DIR)
+sim: export SPIRIT_WEIGHTS = $(WEIGHTS)
+sim: export SPIRIT_WAVES = $(WAVES)
+sim: export SPIRIT_BATCH = $(BATCH)
+sim: export SPIRIT_REPORT = $(REPORT)
 sim: $(STAMP)
-	$(PY) -m tools.sim --dataset "$(DATASET)" --images "$(N)" --mnist-dir "$(MNIST_DIR)" \
-		$(if $(WEIGHTS),--weights "$(WEIGHTS)") --waves "$(WAVES)" \
-		$(if $(REPORT),--report "$(REPORT)")
+	@$(PY) -m tools.sim
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --junitxml=build/junit.xml $(PYTEST_ARGS) tests
 
 train: $(STAMP)
-	$(PY) -m tools.train --dataset digits
-	$(PY) -m tools.train --dataset mnist --mnist-dir "$(MNIST_DIR)"
+	@$(PY) -m tools.train --all
 
 lint: $(STAMP)
 	$(PY) -m tools.lint

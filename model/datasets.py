@@ -3,6 +3,8 @@
 
 MNIST images are brought to the chip's 12 x 12 inputs by dropping a 2-pixel border (MNIST
 digits sit in the central 20 x 20 of 28 x 28) and averaging 2 x 2 blocks, rounding half up.
+Optionally each image is first deskewed (`deskew`): sheared horizontally so that its strokes
+stand upright, a classic preprocessing that helps a linear classifier.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60000),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10000),
 }
-MNIST_HINT = ("get the four files from https://yann.lecun.com/exdb/mnist/ (gzipped or not) "
-              "and set MNIST_DIR to their folder")
+MNIST_HINT = ("get the four original MNIST files (gzipped or not; for example from "
+              "https://ossci-datasets.s3.amazonaws.com/mnist/) and set MNIST_DIR to their folder")
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Dataset:
 
 # ---- scikit-learn digits ---------------------------------------------------------------------
 
-def load_digits(split: str = "test") -> Dataset:
+def load_digits(split: str = "test", deskewed: bool = False) -> Dataset:
     """scikit-learn's 1,797 digits (8 x 8, 0..16): a fixed stratified split, 1,198 train and
     599 test images."""
     from sklearn.datasets import load_digits as sk_digits
@@ -60,6 +62,8 @@ def load_digits(split: str = "test") -> Dataset:
     train, test = train_test_split(idx, test_size=599, stratify=d.target, random_state=0)
     pick = np.sort(train if split == "train" else test)
     images = d.images[pick].astype(np.uint8)
+    if deskewed:
+        images = deskew(images, 16)
     return Dataset(f"digits-{split}", images, d.target[pick].astype(np.int64), 16)
 
 
@@ -68,45 +72,59 @@ def load_digits(split: str = "test") -> Dataset:
 def _find(folder: Path, stem: str) -> Path | None:
     for name in (stem + ".gz", stem, stem.replace("-idx", ".idx") + ".gz",
                  stem.replace("-idx", ".idx")):
-        if (folder / name).is_file():
-            return folder / name
+        path = folder / name
+        if path.is_file():
+            return path
+        if path.is_symlink() or path.exists():
+            raise DataError(f"{path} is not a readable file (a folder or a broken link); "
+                            f"{MNIST_HINT}")
     return None
 
 
 def _read_idx(path: Path, magic: int, count: int, dims: tuple[int, ...]) -> np.ndarray:
+    """Read an IDX file, gzipped or not, checking its header before its data (so a bad file
+    never costs more memory than a good one)."""
+    header_size = 4 * (2 + len(dims))
+    size = count * int(np.prod(dims, dtype=np.int64))
     try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        with open(path, "rb") as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as f:
+            header = f.read(header_size)
+            if len(header) < header_size:
+                raise DataError(f"{path}: only {len(header)} bytes, too short for an IDX "
+                                f"header; the file is truncated. {MNIST_HINT}")
+            fields = np.frombuffer(header, dtype=">u4")
+            if fields[0] != magic:
+                kind = "image" if magic == 2051 else "label"
+                raise DataError(f"{path}: magic number {int(fields[0])}, expected {magic}; "
+                                f"this is not an MNIST {kind} file. {MNIST_HINT}")
+            shape = tuple(int(x) for x in fields[2:])
+            if fields[1] != count or shape != dims:
+                raise DataError(f"{path}: header says {int(fields[1])} items of {shape}, "
+                                f"expected {count} of {dims}. {MNIST_HINT}")
+            data = f.read(size + 1)
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read it ({exc}); it is corrupt or truncated. "
                         f"{MNIST_HINT}") from None
-    header = 4 * (2 + len(dims))
-    if len(raw) < header:
-        raise DataError(f"{path}: only {len(raw)} bytes, too short for an IDX header; "
-                        f"the file is truncated. {MNIST_HINT}")
-    fields = np.frombuffer(raw[:header], dtype=">u4")
-    if fields[0] != magic:
-        raise DataError(f"{path}: magic number {int(fields[0])}, expected {magic}; this is not "
-                        f"an MNIST {'image' if magic == 2051 else 'label'} file. {MNIST_HINT}")
-    if fields[1] != count or tuple(int(x) for x in fields[2:]) != dims:
-        raise DataError(f"{path}: header says {int(fields[1])} items of "
-                        f"{tuple(int(x) for x in fields[2:])}, expected {count} of {dims}. "
+    if len(data) != size:
+        raise DataError(f"{path}: {'more' if len(data) > size else len(data)} data bytes, "
+                        f"expected {size}; the file is truncated or has trailing data. "
                         f"{MNIST_HINT}")
-    size = count * int(np.prod(dims, dtype=np.int64))
-    if len(raw) != header + size:
-        raise DataError(f"{path}: {len(raw) - header} data bytes, expected {size}; the file is "
-                        f"truncated or has trailing data. {MNIST_HINT}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape((count,) + dims)
+    return np.frombuffer(data, dtype=np.uint8).reshape((count,) + dims)
 
 
-def load_mnist(folder: str | os.PathLike, split: str = "test", size: int = 12) -> Dataset:
-    """MNIST from `folder`, downscaled to 12 x 12 (size=12) or kept at 28 x 28 (size=28)."""
+def load_mnist(folder: str | os.PathLike, split: str = "test", size: int = 12,
+               deskewed: bool = False) -> Dataset:
+    """MNIST from `folder`, downscaled to 12 x 12 (size=12) or kept at 28 x 28 (size=28),
+    deskewed first if asked."""
     if split not in MNIST_FILES:
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
     if size not in (12, 28):
         raise DataError(f"size must be 12 or 28, got {size}")
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"MNIST_DIR '{folder}' is a file, not a folder; {MNIST_HINT}")
     if not folder.is_dir():
         raise DataError(f"MNIST folder '{folder}' does not exist; {MNIST_HINT}")
     img_stem, lbl_stem, count = MNIST_FILES[split]
@@ -119,6 +137,8 @@ def load_mnist(folder: str | os.PathLike, split: str = "test", size: int = 12) -
     if labels.max() > 9:
         raise DataError(f"{paths[lbl_stem]}: a label is {int(labels.max())}, labels are 0..9; "
                         f"the file is corrupt. {MNIST_HINT}")
+    if deskewed:
+        images = deskew(images, 255)
     if size == 12:
         images = downscale(images)
     return Dataset(f"mnist-{split}", images, labels.astype(np.int64), 255)
@@ -129,3 +149,32 @@ def downscale(images: np.ndarray) -> np.ndarray:
     x = np.asarray(images, dtype=np.int64)[:, 2:26, 2:26]
     x = x.reshape(len(x), 12, 2, 12, 2).sum(axis=(2, 4))
     return ((x + 2) // 4).astype(np.uint8)
+
+
+def deskew(images: np.ndarray, p_max: int) -> np.ndarray:
+    """Shear each image horizontally about its centre of mass so that its main axis stands
+    upright: the row at height y moves by alpha * (y - cy), with alpha the ratio of the
+    intensity's xy and yy second moments; pixels are interpolated linearly along the row.
+    Returns the same shape and range (0..p_max, rounded half to even)."""
+    x = np.asarray(images, dtype=np.float64)
+    n, h, w = x.shape
+    ys = np.arange(h, dtype=np.float64)[None, :, None]
+    xs = np.arange(w, dtype=np.float64)[None, None, :]
+    total = x.sum(axis=(1, 2))
+    safe = np.where(total > 0, total, 1.0)
+    cy = (x * ys).sum(axis=(1, 2)) / safe
+    cx = (x * xs).sum(axis=(1, 2)) / safe
+    dy = ys - cy[:, None, None]
+    vyy = (x * dy * dy).sum(axis=(1, 2))
+    vxy = (x * dy * (xs - cx[:, None, None])).sum(axis=(1, 2))
+    alpha = np.where(vyy > 0, vxy / np.where(vyy > 0, vyy, 1.0), 0.0)
+    src = xs + alpha[:, None, None] * dy                      # where each output pixel comes from
+    x0 = np.floor(src).astype(np.int64)
+    frac = src - x0
+
+    def tap(col: np.ndarray) -> np.ndarray:
+        inside = (col >= 0) & (col < w)
+        return np.where(inside, np.take_along_axis(x, np.clip(col, 0, w - 1), axis=2), 0.0)
+
+    out = tap(x0) * (1.0 - frac) + tap(x0 + 1) * frac
+    return np.clip(np.rint(out), 0, p_max).astype(np.uint8)

@@ -31,6 +31,10 @@ class RateEncoder:
     frames: int = 16    # horizon, in time units; a full pixel spikes once per unit
 
     def __post_init__(self):
+        for name in ("levels", "frames"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(f"{name} must be a whole number, got {value!r}")
         if not (1 <= self.levels <= 255):
             raise ConfigError(f"levels must lie in 1..255, got {self.levels}")
         if not (1 <= self.frames <= 4096):

@@ -4,7 +4,7 @@
 JSON, small enough to read and to diff:
 
     {"format": "spirit-weights/1", "dataset": "mnist", "inputs": 144, "neurons": 10,
-     "cells": 4, "encoder": {"levels": 16, "frames": 16},
+     "cells": 4, "encoder": {"levels": 16, "frames": 16, "deskew": true},
      "settings": {"th_pos": 2, "th_neg": 2, "leak": 0, "refrac": 0, "ds": 10,
                   "neg_en": true, "net_count": true},
      "training": {...how it was made, for the record...},
@@ -34,6 +34,7 @@ class Weights:
     cells: int
     encoder: RateEncoder
     settings: dict
+    deskew: bool = False                # images are deskewed before encoding
     training: dict = field(default_factory=dict)
 
     @property
@@ -52,7 +53,8 @@ class Weights:
         doc = {
             "format": FORMAT, "dataset": self.dataset, "inputs": self.n_inputs,
             "neurons": self.n_neurons, "cells": self.cells,
-            "encoder": {"levels": self.encoder.levels, "frames": self.encoder.frames},
+            "encoder": {"levels": self.encoder.levels, "frames": self.encoder.frames,
+                        "deskew": self.deskew},
             "settings": self.settings, "training": self.training,
         }
         text = json.dumps(doc, indent=1)
@@ -60,50 +62,79 @@ class Weights:
         Path(path).write_text(text[:-2] + f',\n "weights": [\n  {rows}\n ]\n}}\n')
 
 
+MAX_BYTES = 64 << 20
+DATASETS = ("digits", "mnist")
+
+
+def _whole(value) -> bool:
+    """A JSON whole number: an int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def load_weights(path: str | Path) -> Weights:
     """Read and check a weights file; any problem is a DataError naming the file."""
     path = Path(path)
-    hint = "regenerate it with `make train`"
+    hint = "regenerate it with `make train` or name another with WEIGHTS="
 
     def bad(msg: str) -> DataError:
         return DataError(f"{path}: {msg}; {hint}")
 
+    if path.is_dir():
+        raise DataError(f"weights file '{path}' is a folder; name a .json weights file")
+    if not path.exists():
+        raise DataError(f"weights file '{path}' does not exist; {hint}")
     if not path.is_file():
-        raise DataError(f"weights file '{path}' does not exist; {hint}, or name another "
-                        "with WEIGHTS=")
+        raise DataError(f"weights file '{path}' is not a regular file; {hint}")
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise bad(f"{path.stat().st_size} bytes is far too large for a weights file")
         doc = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError) as exc:
         raise bad(f"cannot read it ({exc})") from None
     except json.JSONDecodeError as exc:
         raise bad(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise bad("not a weights file (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise bad(f"not a weights file (format must be '{FORMAT}')")
     for key in ("dataset", "inputs", "neurons", "cells", "encoder", "settings", "weights"):
         if key not in doc:
             raise bad(f"the '{key}' entry is missing")
-    try:
-        w = np.array(doc["weights"])
-    except ValueError:
-        raise bad("'weights' is not a rectangular table") from None
+    if doc["dataset"] not in DATASETS:
+        raise bad(f"'dataset' must be one of {', '.join(DATASETS)}, got {doc['dataset']!r}")
+    for key in ("inputs", "neurons", "cells"):
+        if not _whole(doc[key]) or doc[key] < 1:
+            raise bad(f"'{key}' must be a positive whole number, got {doc[key]!r}")
     n_in, n_out, cells = doc["inputs"], doc["neurons"], doc["cells"]
-    if w.shape != (n_in, n_out):
-        raise bad(f"'weights' is {w.shape}, the header says {n_in} inputs x {n_out} neurons")
-    if w.size and not np.issubdtype(w.dtype, np.integer):
+    rows = doc["weights"]
+    if not isinstance(rows, list) or len(rows) != n_in or not all(
+            isinstance(r, list) and len(r) == n_out for r in rows):
+        raise bad(f"'weights' must be a table of {n_in} rows (inputs) of {n_out} numbers "
+                  "(neurons), as the header says")
+    if not all(_whole(x) for r in rows for x in r):
         raise bad("weights must be whole numbers")
-    if not isinstance(cells, int) or cells < 1:
-        raise bad(f"'cells' must be a positive whole number, got {cells!r}")
+    w = np.array(rows, dtype=np.int64).reshape(n_in, n_out)
     if w.size and np.abs(w).max() > cells:
         raise bad(f"weights must lie in -{cells}..{cells}, found {w.min()}..{w.max()}")
     settings = doc["settings"]
-    if not isinstance(settings, dict) or set(settings) - set(SETTINGS):
-        raise bad(f"'settings' may only hold {', '.join(SETTINGS)}")
+    if not isinstance(settings, dict) or set(settings) != set(SETTINGS):
+        raise bad(f"'settings' must hold exactly {', '.join(SETTINGS)}")
+    try:
+        ChipConfig().replace(**settings)
+    except ConfigError as exc:
+        raise bad(f"settings: {exc}") from None
     enc = doc["encoder"]
+    if not isinstance(enc, dict) or not {"levels", "frames"} <= set(enc):
+        raise bad("'encoder' must hold levels and frames")
+    for key in ("levels", "frames"):
+        if not _whole(enc[key]):
+            raise bad(f"encoder {key} must be a whole number, got {enc[key]!r}")
     try:
         encoder = RateEncoder(levels=enc["levels"], frames=enc["frames"])
-    except (KeyError, TypeError) as exc:
-        raise bad(f"'encoder' needs levels and frames ({exc})") from None
     except ConfigError as exc:
         raise bad(f"encoder: {exc}") from None
-    return Weights(dataset=str(doc["dataset"]), weights=w.astype(np.int64), cells=cells,
-                   encoder=encoder, settings=settings, training=doc.get("training", {}))
+    deskew = enc.get("deskew", False)
+    if not isinstance(deskew, bool):
+        raise bad(f"encoder deskew must be true or false, got {deskew!r}")
+    return Weights(dataset=doc["dataset"], weights=w, cells=cells, encoder=encoder,
+                   settings=settings, deskew=deskew, training=doc.get("training", {}))

@@ -15,7 +15,7 @@ from tools.common import default_weights
 
 def digits_job(n: int | None = None, **job_args) -> Job:
     weights = load_weights(default_weights("digits"))
-    data = load_digits("test")
+    data = load_digits("test", deskewed=weights.deskew)
     if n is not None:
         data = data.head(n)
     cfg = weights.chip_config(DIGITS)
@@ -27,7 +27,7 @@ def digits_job(n: int | None = None, **job_args) -> Job:
 
 def mnist_job(folder, n: int, **job_args) -> Job:
     weights = load_weights(default_weights("mnist"))
-    data = load_mnist(folder, "test").head(n)
+    data = load_mnist(folder, "test", deskewed=weights.deskew).head(n)
     cfg = weights.chip_config(SPIRIT)
     streams = weights.encoder.streams(data.images, data.p_max, cfg.eoi_word)
     xbar = Crossbar.from_weights(weights.weights, cfg.cells)

@@ -13,15 +13,25 @@ import pytest
 from conftest import ROOT
 
 
+def clean_env(extra=None) -> dict:
+    """The environment without make's SPIRIT_ variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPIRIT_")}
+    return {**env, **(extra or {})}
+
+
 def sim(*args, env=None):
     return subprocess.run([sys.executable, "-m", "tools.sim", *args], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=900)
+                          capture_output=True, text=True, env=clean_env(env), timeout=900)
+
+
+def train(*args):
+    return subprocess.run([sys.executable, "-m", "tools.train", *args], cwd=ROOT,
+                          capture_output=True, text=True, env=clean_env(), timeout=900)
 
 
 def make(*args):
     return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, env=clean_env(), timeout=900)
 
 
 def test_sim_prints_and_writes_the_report(tmp_path):
@@ -58,6 +68,15 @@ def one_line_error(out, *fragments):
     (["--dataset", "mnist", "--mnist-dir", "/nonexistent/mnist"],
      ["MNIST folder '/nonexistent/mnist' does not exist", "MNIST_DIR"]),
     (["--weights", "/nonexistent/w.json"], ["weights file '/nonexistent/w.json' does not exist"]),
+    (["--waves", "no"], ["WAVES must be 0 or 1, got 'no'"]),
+    (["--images", "1_000"], ["N must be a whole number"]),
+    (["--report", "/"], ["REPORT '/' is a folder"]),
+    (["--report", "/proc/spirit/r.json"], ["cannot be written"]),
+    (["--report", "weights/digits.json"], ["exists and is not a report of make sim"]),
+    (["--weights", "weights"], ["is a folder"]),
+    (["--weights", "weights/mnist.json"], ["holds weights for mnist, DATASET is digits"]),
+    (["--dataset", "mnist", "--weights", "weights/digits.json", "--mnist-dir", "/nonexistent"],
+     ["holds weights for digits, DATASET is mnist"]),
 ])
 def test_sim_bad_parameters(args, fragments):
     one_line_error(sim(*args), *fragments)
@@ -75,9 +94,12 @@ def test_sim_corrupt_weights(tmp_path):
     one_line_error(sim("--weights", str(bad)), "not valid JSON", "make train")
 
 
-def test_sim_weights_for_another_dataset(mnist_dir):
-    one_line_error(sim("--weights", str(ROOT / "weights" / "mnist.json")),
-                   "is for 144 inputs", "64")
+def test_sim_weights_of_another_size(tmp_path):
+    """A weights file that names the right dataset but has another size is refused."""
+    doc = json.loads((ROOT / "weights" / "mnist.json").read_text())
+    doc["dataset"] = "digits"
+    (tmp_path / "w.json").write_text(json.dumps(doc))
+    one_line_error(sim("--weights", str(tmp_path / "w.json")), "is for 144 inputs", "64")
 
 
 def test_make_sim_reports_bad_dataset():
@@ -85,3 +107,34 @@ def test_make_sim_reports_bad_dataset():
     assert out.returncode != 0
     assert "error: DATASET must be one of digits, mnist, got 'nope'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_make_variables_are_not_parsed_by_a_shell(tmp_path):
+    """A value with quotes reaches the tool as it is, and is refused as a value."""
+    target = tmp_path / "injected.json"
+    out = make("sim", f'N=2" --report "{target}')
+    assert "error: N must be a whole number" in out.stderr
+    assert not target.exists()
+
+
+def test_sim_refuses_a_second_run_at_once():
+    import fcntl
+
+    from tb.common.build import BUILD_ROOT
+
+    (BUILD_ROOT / "sim").mkdir(parents=True, exist_ok=True)
+    with open(BUILD_ROOT / "sim" / ".digits.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        one_line_error(sim("--images", "2"), "another make sim DATASET=digits is running")
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--dataset", "digits", "--out", "/"], ["--out '/' is a folder"]),
+    (["--dataset", "digits", "--budget", "nan"], ["--budget must be a positive number"]),
+    (["--dataset", "digits", "--budget", "-1"], ["--budget must be a positive number"]),
+    (["--all", "--mnist-dir", "/nonexistent"], ["MNIST folder '/nonexistent' does not exist"]),
+])
+def test_train_bad_parameters_before_any_work(args, fragments):
+    out = train(*args)
+    one_line_error(out, *fragments)
+    assert "training on" not in out.stdout

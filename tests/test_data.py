@@ -84,7 +84,7 @@ GOOD_IMAGES = idx(2051, (10000, 28, 28), bytes(10000 * 784))
 
 
 @pytest.mark.parametrize("images, labels, gz, message", [
-    (GOOD_IMAGES[:-1], GOOD_LABELS, True, "truncated or has trailing data"),
+    (GOOD_IMAGES[:-1], GOOD_LABELS, True, "7839999 data bytes, expected 7840000"),
     (GOOD_IMAGES + b"x", GOOD_LABELS, True, "truncated or has trailing data"),
     (idx(2049, (10000, 28, 28), bytes(10000 * 784)), GOOD_LABELS, True, "magic number 2049"),
     (idx(2051, (9999, 28, 28), bytes(9999 * 784)), GOOD_LABELS, True, "header says 9999"),
@@ -149,12 +149,23 @@ def test_committed_weights_load():
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d.update(format="other"), "not a weights file"),
     (lambda d: d.pop("settings"), "'settings' entry is missing"),
-    (lambda d: d.update(weights=[[1, 2], [3]]), "not a rectangular table|is \\(2,\\)"),
-    (lambda d: d.update(weights=[[1, 2, 3], [0, 0, 0]]), "header says 2 inputs x 2 neurons"),
+    (lambda d: d.update(weights=[[1, 2], [3]]), "a table of 2 rows .* of 2 numbers"),
+    (lambda d: d.update(weights=[[1, 2, 3], [0, 0, 0]]), "a table of 2 rows .* of 2 numbers"),
+    (lambda d: d.update(weights="abc"), "a table of 2 rows"),
     (lambda d: d.update(weights=[[1, 9], [0, 0]]), "weights must lie in -4..4"),
     (lambda d: d.update(weights=[[1.5, 0], [0, 0]]), "whole numbers"),
-    (lambda d: d["settings"].update(speed=3), "'settings' may only hold"),
+    (lambda d: d.update(weights=[[True, 0], [0, 0]]), "whole numbers"),
+    (lambda d: d["settings"].update(speed=3), "'settings' must hold exactly"),
+    (lambda d: d.update(settings={}), "'settings' must hold exactly"),
+    (lambda d: d["settings"].update(ds=300), "settings: ds must lie in 0..255, got 300"),
+    (lambda d: d["settings"].update(neg_en="no"), "settings: neg_en must be true or false"),
     (lambda d: d.update(encoder={"levels": 0, "frames": 4}), "encoder: levels must lie"),
+    (lambda d: d.update(encoder={"levels": 16.0, "frames": 4}), "encoder levels must be a whole"),
+    (lambda d: d.update(encoder={"levels": True, "frames": 4}), "encoder levels must be a whole"),
+    (lambda d: d.update(encoder=[16, 16]), "'encoder' must hold levels and frames"),
+    (lambda d: d.update(cells=True), "'cells' must be a positive whole number"),
+    (lambda d: d.update(inputs=2.0), "'inputs' must be a positive whole number"),
+    (lambda d: d.update(dataset="cifar"), "'dataset' must be one of digits, mnist"),
 ])
 def test_weights_malformed(tmp_path, edit, message):
     sample_weights().save(tmp_path / "w.json")
@@ -169,3 +180,52 @@ def test_weights_not_json(tmp_path):
     (tmp_path / "w.json").write_bytes(b"\x00\xff garbage")
     with pytest.raises(DataError, match="make train"):
         load_weights(tmp_path / "w.json")
+
+
+def test_weights_nested_too_deeply(tmp_path):
+    (tmp_path / "w.json").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(DataError, match="nested too deeply"):
+        load_weights(tmp_path / "w.json")
+
+
+def test_weights_path_kinds(tmp_path):
+    with pytest.raises(DataError, match="is a folder"):
+        load_weights(tmp_path)
+    with pytest.raises(DataError, match="is not a regular file"):
+        load_weights("/dev/null")
+
+
+def test_mnist_folder_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(DataError, match="is a file, not a folder"):
+        load_mnist(tmp_path / "f")
+
+
+def test_mnist_entry_is_a_folder_or_broken_link(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "t10k-images-idx3-ubyte.gz").mkdir()
+    with pytest.raises(DataError, match="is not a readable file"):
+        load_mnist(tmp_path / "m")
+    (tmp_path / "n").mkdir()
+    (tmp_path / "n" / "t10k-images-idx3-ubyte.gz").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="is not a readable file"):
+        load_mnist(tmp_path / "n")
+
+
+def test_mnist_compressed_bomb_stops_at_the_header(tmp_path):
+    """A small .gz that inflates to gigabytes is refused after reading its header."""
+    import tracemalloc
+    folder = tmp_path / "m"
+    folder.mkdir()
+    with gzip.open(folder / "t10k-images-idx3-ubyte.gz", "wb", compresslevel=1) as f:
+        f.write(idx(2051, (10000, 28, 28), b""))
+        chunk = bytes(1 << 20)
+        for _ in range(64):          # 64 MiB of zeros past the expected 7.8 MB
+            f.write(chunk)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(GOOD_LABELS))
+    tracemalloc.start()
+    with pytest.raises(DataError, match="trailing data"):
+        load_mnist(folder, "test")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 32 << 20, f"peak {peak} bytes"

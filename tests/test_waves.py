@@ -40,8 +40,9 @@ def test_trace_has_every_saved_signal(tmp_path):
     wanted = [path for _, signals in groups(job.cfg) for path, _, _ in signals]
     missing = [p for p in wanted if p not in have]
     assert not missing, f"not in the trace: {missing}"
-    gtkw, sucl = write_save_files(job.cfg, dump)
+    gtkw, tcl, sucl = write_save_files(job.cfg, dump, run.result["first_batch_ps"], 10_000)
     assert f'[dumpfile] "{dump}"' in gtkw.read_text()
     assert len(re.findall(r"^variable_add ", sucl.read_text(), re.M)) == len(wanted)
+    assert "setZoomRangeTimes" in tcl.read_text() and run.result["first_batch_ps"] > 0
     # the trace covers the run: the clock toggles for thousands of cycles
     assert dump.stat().st_size > 100_000

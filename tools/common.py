@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -21,11 +22,12 @@ def mnist_dir(value: str | None = None) -> Path:
     return Path(value or os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR)
 
 
-def dataset(name: str, split: str, folder: str | None = None) -> Dataset:
+def dataset(name: str, split: str, folder: str | None = None, deskewed: bool = False) -> Dataset:
+    """A dataset by name, at the chip's input size, deskewed if asked."""
     if name == "digits":
-        return load_digits(split)
+        return load_digits(split, deskewed=deskewed)
     if name == "mnist":
-        return load_mnist(mnist_dir(folder), split)
+        return load_mnist(mnist_dir(folder), split, deskewed=deskewed)
     raise SpiritError(f"DATASET must be one of {', '.join(DATASETS)}, got '{name}'")
 
 
@@ -40,10 +42,10 @@ def default_weights(name: str) -> Path:
 
 def whole(name: str, value, lo: int, hi: int | None = None) -> int:
     """A whole-number parameter in lo..hi, or a SpiritError that says so."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise SpiritError(f"{name} must be a whole number, got '{value}'") from None
+    text = str(value).strip()
+    if not re.fullmatch(r"-?[0-9]+", text):
+        raise SpiritError(f"{name} must be a whole number, got '{value}'")
+    number = int(text)
     if number < lo or (hi is not None and number > hi):
         span = f"{lo}..{hi}" if hi is not None else f">= {lo}"
         raise SpiritError(f"{name} must be {span}, got {number}")
@@ -65,3 +67,40 @@ def guarded(main):
             return 130
 
     return wrapper
+
+
+def flag(name: str, value) -> bool:
+    """A 0/1 switch; empty means 0."""
+    text = str(value if value is not None else "").strip()
+    if text not in ("", "0", "1"):
+        raise SpiritError(f"{name} must be 0 or 1, got '{value}'")
+    return text == "1"
+
+
+def output_path(name: str, value) -> Path:
+    """A file the tool will write, checked before any work is done: it is not a folder, its
+    folder can be made, and it can be opened for writing (a file made by the check alone is
+    removed again)."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise SpiritError(f"{name} '{path}' is a folder; name a file")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a"):
+            pass
+    except OSError as exc:
+        raise SpiritError(f"{name} '{path}' cannot be written ({exc.strerror or exc}); "
+                          "name a writable file") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+    return path
+
+
+def setting(argument, variable: str, default=None):
+    """A setting from the command line, else from the environment (how make passes its
+    variables, unquoted), else the default."""
+    if argument is not None:
+        return argument
+    value = os.environ.get(variable)
+    return value if value not in (None, "") else default

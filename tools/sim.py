@@ -3,12 +3,17 @@
 the golden model, and a report of accuracy, events, energy, cycles and speed.
 
     python -m tools.sim [--dataset digits|mnist] [--images N] [--mnist-dir DIR]
-                        [--weights FILE] [--waves] [--report FILE]
+                        [--weights FILE] [--waves 0|1] [--batch N] [--report FILE]
+
+Each option not given is read from the environment variable make passes (DATASET, N,
+MNIST_DIR, WEIGHTS, WAVES, BATCH, REPORT, each prefixed SPIRIT_), then defaults.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import json
 import platform
 import shutil
@@ -23,9 +28,22 @@ import numpy as np
 from model import EnergyModel, SpiritError
 from model.weights import load_weights
 
-from .common import DATASETS, base_config, dataset, default_weights, guarded, whole
+from .common import (
+    DATASETS,
+    ROOT,
+    base_config,
+    dataset,
+    default_weights,
+    flag,
+    guarded,
+    mnist_dir,
+    output_path,
+    setting,
+    whole,
+)
 
 WAVES_IMAGES = 20
+VCD_BYTES_PER_CYCLE = 1300      # measured on the SPIRIT configuration
 
 
 def fst_available() -> bool:
@@ -38,20 +56,35 @@ def fst_available() -> bool:
     return out.returncode == 0
 
 
-def build_report(args, data, weights, cfg, run, wall: float) -> dict:
+def revision() -> dict:
+    """The checkout's git revision (and whether it has local changes), and a hash of rtl/."""
+    rtl = hashlib.sha256()
+    for src in sorted((ROOT / "rtl").glob("*.v")):
+        rtl.update(src.read_bytes())
+    info = {"rtl_sha256": rtl.hexdigest()[:16]}
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "rtl", "model", "tb",
+                                "weights"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.strip()
+        info.update(git=head, local_changes=bool(dirty))
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return info
+
+
+def build_report(opts: dict, data, cfg, run, wall: float) -> dict:
     r = run.result
     n = r["images"]
-    labels = data.labels[:n]
     cls = np.array(r["cls"])
     energy = EnergyModel()
     syn = float(np.mean(r["syn_events"]))
-    correct = int(np.sum(cls == labels))
+    correct = int(np.sum(cls == data.labels[:n]))
     sim_s = r["sim_seconds"]
     return {
-        "dataset": data.name, "images": n,
-        "config": {k: v for k, v in cfg.__dict__.items()},
-        "weights": str(weights), "encoder": {"levels": args.encoder.levels,
-                                             "frames": args.encoder.frames},
+        "dataset": data.name, "images": n, "settings": opts,
+        "config": dict(cfg.__dict__),
         "accuracy": correct / n, "correct": correct,
         "bit_exact": r["matched"], "compared": n,
         "early_stops": int(np.sum(r["early"])),
@@ -68,6 +101,7 @@ def build_report(args, data, weights, cfg, run, wall: float) -> dict:
         "images_per_second": n / sim_s if sim_s else None,
         "cycles_per_second": r["sim_cycles"] / sim_s if sim_s else None,
         "build_seconds": run.build_seconds, "wall_seconds": wall,
+        "revision": revision(),
         "host": {"python": platform.python_version(), "machine": platform.machine()},
     }
 
@@ -86,51 +120,90 @@ def print_report(rep: dict, out) -> None:
         ("energy per image, 180 pJ/event", f"{e['chip_180pJ'] * 1e9:.1f} nJ (whole chip)"),
         ("cycles per image", f"{rep['cycles_per_image']:.1f}"),
         ("simulation speed", f"{rep['images_per_second']:.0f} images/s, "
-                             f"{rep['cycles_per_second'] / 1e6:.2f} M cycles/s"),
+                             f"{rep['cycles_per_second'] / 1e6:.2f} M cycles/s "
+                             "(RTL with checking)"),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {value}", file=out)
 
 
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def check_report_path(value: str) -> Path:
+    path = output_path("REPORT", value)
+    if path.is_file() and path.stat().st_size:
+        try:
+            old = json.loads(path.read_text())
+            is_report = isinstance(old, dict) and "bit_exact" in old
+        except (ValueError, OSError, RecursionError):
+            is_report = False
+        if not is_report:
+            raise SpiritError(f"REPORT '{path}' exists and is not a report of make sim; "
+                              "name another file")
+    return path
+
+
 @guarded
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="make sim", description=__doc__.split("\n")[0])
-    ap.add_argument("--dataset", default="digits")
-    ap.add_argument("--images", default=None,
-                    help="how many test images (default: all 599 digits, 1000 MNIST)")
-    ap.add_argument("--mnist-dir", default=None, help="MNIST folder (default: $MNIST_DIR)")
-    ap.add_argument("--weights", default=None,
-                    help="weights file (default: weights/<dataset>.json)")
-    ap.add_argument("--waves", default="0", help="1: write a waveform trace")
-    ap.add_argument("--batch", default="2000", help="images per transactor batch")
-    ap.add_argument("--report", default=None, help="JSON report (default: build/reports/...)")
+    ap = argparse.ArgumentParser(prog="python -m tools.sim", description=__doc__.split("\n")[0])
+    ap.add_argument("--dataset", help="digits (default) or mnist")
+    ap.add_argument("--images", help="how many test images (default: all 599 digits, 1000 MNIST)")
+    ap.add_argument("--mnist-dir", help="MNIST folder (default: ../shared/data/mnist)")
+    ap.add_argument("--weights", help="weights file (default: weights/<dataset>.json)")
+    ap.add_argument("--waves", help="1: write a waveform trace (default 0)")
+    ap.add_argument("--batch", help="images per transactor batch (default 2000)")
+    ap.add_argument("--report", help="JSON report (default: build/reports/...)")
     args = ap.parse_args(argv)
 
-    if args.dataset not in DATASETS:
-        raise SpiritError(f"DATASET must be one of {', '.join(DATASETS)}, got '{args.dataset}'")
-    waves = args.waves.strip() not in ("", "0")
-    batch = whole("BATCH", args.batch, 1, 16384)
-    weights_path = Path(args.weights) if args.weights else default_weights(args.dataset)
+    name = setting(args.dataset, "SPIRIT_DATASET", "digits")
+    if name not in DATASETS:
+        raise SpiritError(f"DATASET must be one of {', '.join(DATASETS)}, got '{name}'")
+    waves = flag("WAVES", setting(args.waves, "SPIRIT_WAVES", "0"))
+    batch = whole("BATCH", setting(args.batch, "SPIRIT_BATCH", "2000"), 1, 16384)
+    weights_path = Path(setting(args.weights, "SPIRIT_WEIGHTS", default_weights(name)))
+    folder = mnist_dir(setting(args.mnist_dir, "SPIRIT_MNIST_DIR"))
+    report_default = f"build/reports/sim_{name}{'_waves' if waves else ''}.json"
+    report = check_report_path(setting(args.report, "SPIRIT_REPORT", ROOT / report_default))
     weights = load_weights(weights_path)
-    data = dataset(args.dataset, "test", args.mnist_dir)
-    default_n = min(len(data), WAVES_IMAGES if waves else (1000 if args.dataset == "mnist"
+    if weights.dataset != name:
+        raise SpiritError(f"{weights_path} holds weights for {weights.dataset}, DATASET is "
+                          f"{name}; name matching weights with WEIGHTS=")
+    data = dataset(name, "test", str(folder), deskewed=weights.deskew)
+    count = setting(args.images, "SPIRIT_N")
+    default_n = min(len(data), WAVES_IMAGES if waves else (1000 if name == "mnist"
                                                            else len(data)))
-    n = whole("N", args.images, 1, len(data)) if args.images not in (None, "") else default_n
+    n = whole("N", count, 1, len(data)) if count is not None else default_n
     data = data.head(n)
     if weights.n_inputs != data.n_inputs:
-        raise SpiritError(f"{weights_path} is for {weights.n_inputs} inputs, the {args.dataset} "
+        raise SpiritError(f"{weights_path} is for {weights.n_inputs} inputs, the {name} "
                           f"images have {data.n_inputs}; name matching weights with WEIGHTS=")
-    cfg = weights.chip_config(base_config(args.dataset))
+    cfg = weights.chip_config(base_config(name))
     if weights.n_neurons != cfg.n_neurons or weights.cells != cfg.cells:
         raise SpiritError(f"{weights_path} is for {weights.n_neurons} neurons and "
-                          f"{weights.cells} cells, the chip has {cfg.n_neurons} and {cfg.cells}")
-    args.encoder = weights.encoder
+                          f"{weights.cells} cells, the chip has {cfg.n_neurons} and "
+                          f"{cfg.cells}; name matching weights with WEIGHTS=")
 
     from model import Crossbar
     from tb.common.build import BUILD_ROOT, BuildError
     from tb.common.chip_run import chip_build, run_job
     from tb.common.job import Job
+
+    workdir = BUILD_ROOT / "sim" / name
+    workdir.mkdir(parents=True, exist_ok=True)
+    lock = open(workdir.parent / f".{name}.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SpiritError(f"another make sim DATASET={name} is running in this checkout; "
+                          "wait for it to finish") from None
+    shutil.rmtree(workdir)
 
     t0 = time.perf_counter()
     streams = weights.encoder.streams(data.images, data.p_max, cfg.eoi_word)
@@ -145,39 +218,47 @@ def main(argv=None) -> int:
                   "liblz4-dev zlib1g-dev); writing VCD instead, which GTKWave and Surfer open "
                   "too", file=sys.stderr)
         build = chip_build(cfg, trace="fst" if fst else "vcd")
-        trace_file = str((BUILD_ROOT / "waves" / f"spirit_{args.dataset}."
-                          f"{'fst' if fst else 'vcd'}").resolve())
-        Path(trace_file).parent.mkdir(parents=True, exist_ok=True)
+        trace_file = BUILD_ROOT / "waves" / f"spirit_{name}.{'fst' if fst else 'vcd'}"
+        trace_file.parent.mkdir(parents=True, exist_ok=True)
+        size = sum(len(s) for s in streams) * 2 * VCD_BYTES_PER_CYCLE
+        if not fst and size > 1 << 30:
+            print(f"note: the trace of {n} images will take about {size >> 20} MB; "
+                  "lower N to trace fewer", file=sys.stderr)
     else:
         build = chip_build(cfg)
-    workdir = BUILD_ROOT / "sim" / args.dataset
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    print(f"SPIRIT twin: {n} {args.dataset} test images, {cfg.n_inputs} inputs x "
-          f"{cfg.n_neurons} neurons, th {cfg.th_pos}, dS {cfg.ds}, weights {weights_path.name}")
+    print(f"SPIRIT twin: {n} {name} test images, {cfg.n_inputs} inputs x {cfg.n_neurons} "
+          f"neurons, th {cfg.th_pos}, dS {cfg.ds}, weights {shown(weights_path)}")
     if not build.exe.exists():
         print("building the RTL with Verilator (once; about half a minute)...")
     try:
-        run = run_job(job, build, workdir=workdir, trace_file=trace_file)
+        run = run_job(job, build, workdir=workdir,
+                      trace_file=str(trace_file.resolve()) if trace_file else None)
     except BuildError as exc:
         raise SpiritError(str(exc)) from None
     if not run.ok:
         print(f"FAILED: {run.failure()}", file=sys.stderr)
         print(f"full log: {run.results.log_path}", file=sys.stderr)
         return 1
-    rep = build_report(args, data, weights_path, cfg, run, time.perf_counter() - t0)
-    report = Path(args.report or BUILD_ROOT / "reports" / f"sim_{args.dataset}.json")
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(rep, indent=1, default=str) + "\n")
+    opts = dict(dataset=name, images=n, mnist_dir=str(folder), weights=str(weights_path),
+                deskew=weights.deskew, levels=weights.encoder.levels,
+                frames=weights.encoder.frames, waves=waves, batch=batch)
+    rep = build_report(opts, data, cfg, run, time.perf_counter() - t0)
     print_report(rep, sys.stdout)
-    print(f"report: {report}")
+    try:
+        report.write_text(json.dumps(rep, indent=1, default=str) + "\n")
+    except OSError as exc:
+        raise SpiritError(f"REPORT '{report}' could not be written ({exc.strerror or exc}); "
+                          "the figures above are the run's") from None
+    print(f"report: {shown(report)}")
     if trace_file:
         from .waves import write_save_files
 
-        gtkw, sucl = write_save_files(cfg, Path(trace_file))
-        print(f"waves:  {trace_file}")
-        print(f"        gtkwave {gtkw}")
-        print(f"        surfer {trace_file} --command-file {sucl}")
+        # the view opens on the first two images (10 ns per cycle, in ps)
+        span = int(2 * 10_000 * rep["cycles_per_image"])
+        gtkw, tcl, sucl = write_save_files(cfg, trace_file, run.result["first_batch_ps"], span)
+        print(f"waves:  {shown(trace_file)}")
+        print(f"        gtkwave -S {shown(tcl)} {shown(gtkw)}")
+        print(f"        surfer {shown(trace_file)} --command-file {shown(sucl)}")
     return 0
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Save files that open a trace of spirit_tb_top with the interesting signals grouped:
-a GTKWave save file (.gtkw, which names the dump) and a Surfer command file (.sucl)."""
+a GTKWave save file (.gtkw, which names the dump), a GTKWave script that zooms onto the first
+images (.tcl), and a Surfer command file (.sucl)."""
 
 from __future__ import annotations
 
@@ -48,10 +49,12 @@ def groups(cfg: ChipConfig) -> list[tuple[str, list[tuple[str, int, int]]]]:
     ]
 
 
-def write_save_files(cfg: ChipConfig, dump: Path) -> tuple[Path, Path]:
-    """Write <dump>.gtkw and <dump>.sucl beside the dump; return their paths."""
+def write_save_files(cfg: ChipConfig, dump: Path, start_ps: int = 0,
+                     span_ps: int = 0) -> tuple[Path, Path, Path]:
+    """Write <dump>.gtkw, <dump>.tcl (zoom from start_ps over span_ps, or the whole run) and
+    <dump>.sucl beside the dump; return their paths."""
     dump = Path(dump).resolve()
-    gtkw, sucl = dump.with_suffix(".gtkw"), dump.with_suffix(".sucl")
+    gtkw, tcl, sucl = (dump.with_suffix(s) for s in (".gtkw", ".tcl", ".sucl"))
     lines = ["[*] GTKWave save file for the SPIRIT twin", f'[dumpfile] "{dump}"',
              "[timestart] 0", "[size] 1600 1000", f"[treeopen] {TOP}.", f"[treeopen] {CHIP}."]
     cmds = [f"load_file {dump}"]
@@ -64,4 +67,7 @@ def write_save_files(cfg: ChipConfig, dump: Path) -> tuple[Path, Path]:
     cmds.append("zoom_fit")
     gtkw.write_text("\n".join(lines) + "\n")
     sucl.write_text("\n".join(cmds) + "\n")
-    return gtkw, sucl
+    zoom = (f"gtkwave::setZoomRangeTimes {start_ps} {start_ps + span_ps}" if span_ps else
+            "gtkwave::/Time/Zoom/Zoom_Full")
+    tcl.write_text(f"# zoom onto the first images of the run\n{zoom}\n")
+    return gtkw, tcl, sucl

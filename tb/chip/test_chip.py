@@ -17,11 +17,12 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
+from cocotb.utils import get_sim_time
 
 from model import ImageResult, run_batch
 from tb.common.agents import StreamSink, StreamSource
 from tb.common.chip_env import BatchOutput, ChipTB
-from tb.common.job import Job
+from tb.common.job import Job, batches
 from tb.common.scoreboard import FieldScoreboard, TransactionMonitor
 
 
@@ -58,6 +59,9 @@ async def run_job(dut):
         # the host side reports this first failure as it is
         result_path.write_text(json.dumps({"failure": str(exc)}))
         raise
+    except Exception as exc:
+        result_path.write_text(json.dumps({"failure": f"{type(exc).__name__}: {exc}"}))
+        raise
     result_path.write_text(json.dumps(result))
 
 
@@ -81,9 +85,10 @@ async def _run(dut, job: Job) -> dict:
 
     actual: list[ImageResult] = []
     cycles: list[int] = []
-    sim_seconds, sim_cycles, batches = 0.0, 0, 0
-    for lo in range(0, len(job.streams), job.batch):
-        chunk = job.streams[lo:lo + job.batch]
+    sim_seconds, sim_cycles, n_batches = 0.0, 0, 0
+    start_ps = int(get_sim_time("ps"))
+    for part in batches(job.streams, job.batch):
+        lo, chunk = part.start, job.streams[part]
         words = np.concatenate(chunk)
         if job.cycle_mode:
             out = await _cycle_mode(tb, job, words)
@@ -103,17 +108,18 @@ async def _run(dut, job: Job) -> dict:
         cycles += cyc
         sim_seconds += out.seconds
         sim_cycles += out.cycles
-        batches += 1
+        n_batches += 1
         dut._log.info("images %d..%d: %d bit-exact so far", lo, lo + len(chunk) - 1,
                       board.matched)
 
     assert not queue, f"{len(queue)} images expected but never ended"
     result = dict(
-        images=len(actual), matched=board.matched, batches=batches,
+        images=len(actual), matched=board.matched, batches=n_batches,
         cls=[r.cls for r in actual], early=[r.early for r in actual],
         in_events=[r.in_events for r in actual], syn_events=[r.syn_events for r in actual],
         out_spikes=[r.out_spikes for r in actual], dropped=[r.dropped for r in actual],
         skipped=[r.skipped for r in actual], cycles=cycles,
-        sim_seconds=sim_seconds, sim_cycles=sim_cycles, model_seconds=t_model)
+        sim_seconds=sim_seconds, sim_cycles=sim_cycles, model_seconds=t_model,
+        first_batch_ps=start_ps)
     dut._log.info("%d of %d images bit-exact with the model", board.matched, len(expected))
     return result

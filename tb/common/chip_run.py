@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,15 +12,16 @@ from pathlib import Path
 from model import ChipConfig
 
 from .build import BUILD_ROOT, RTL_SOURCES, TB_HDL, Build, Results
-from .job import Job
+from .job import STIM_DEPTH, Job
 
 
 def chip_build(cfg: ChipConfig, name: str | None = None, rtl_sources=None,
                trace: str | None = None, extra_args=(), defines=None) -> Build:
     """The spirit_tb_top build for `cfg`'s structure (settings are registers, not parameters)."""
-    params = cfg.rtl_parameters()
+    params = dict(cfg.rtl_parameters(), STIM_DEPTH=STIM_DEPTH)
     if name is None:
-        name = "chip_" + "_".join(f"{v}" for v in params.values()) + (f"_{trace}" if trace else "")
+        name = "chip_" + "_".join(f"{v}" for v in cfg.rtl_parameters().values()) + \
+            (f"_{trace}" if trace else "")
     return Build(name=name, top="spirit_tb_top",
                  sources=list(rtl_sources or RTL_SOURCES) + [TB_HDL / "spirit_tb_top.v"],
                  parameters=params, public_all=False, trace=trace, extra_args=list(extra_args),
@@ -47,6 +49,7 @@ def run_job(job: Job, build: Build, workdir: Path | None = None, trace_file: str
             timeout: float | None = None) -> ChipRun:
     """Build (if needed) and run `job`; return the cocotb results and the result file."""
     build_seconds = build.build()
+    temporary = workdir is None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="run_", dir=BUILD_ROOT))
     workdir.mkdir(parents=True, exist_ok=True)
     job_path, result_path = workdir / "job.npz", workdir / "result.json"
@@ -56,4 +59,7 @@ def run_job(job: Job, build: Build, workdir: Path | None = None, trace_file: str
                         env={"SPIRIT_JOB": str(job_path), "SPIRIT_RESULT": str(result_path)},
                         timeout=timeout)
     result = json.loads(result_path.read_text()) if result_path.exists() else None
-    return ChipRun(results, result, build_seconds)
+    run = ChipRun(results, result, build_seconds)
+    if temporary and run.ok:
+        shutil.rmtree(workdir, ignore_errors=True)      # a failed run stays for inspection
+    return run

@@ -17,6 +17,9 @@ import numpy as np
 
 from model import ChipConfig, Crossbar
 
+# input words the testbench top holds per batch (its STIM_DEPTH parameter)
+STIM_DEPTH = 1 << 22
+
 
 @dataclass
 class Job:
@@ -57,3 +60,18 @@ class Job:
             synapses = z["synapses"]
         cfg = ChipConfig(**header.pop("cfg"))
         return cls(cfg=cfg, synapses=synapses, streams=streams, labels=labels, **header)
+
+
+def batches(streams: list[np.ndarray], images: int, words: int = STIM_DEPTH) -> list[slice]:
+    """Consecutive slices of `streams` with at most `images` images and `words` words each."""
+    if any(len(s) > words for s in streams):
+        raise ValueError(f"an image has more than {words} input words")
+    out, lo, count = [], 0, 0
+    for i, s in enumerate(streams):
+        if i > lo and (i - lo == images or count + len(s) > words):
+            out.append(slice(lo, i))
+            lo, count = i, 0
+        count += len(s)
+    if lo < len(streams):
+        out.append(slice(lo, len(streams)))
+    return out
