@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 
 export MNIST_DIR
 
-.PHONY: help sim test train lint clean distclean venv
+.PHONY: help sim test train results lint clean distclean venv
 
 help:
 	@echo "make sim                 whole chip in RTL on scikit-learn's 8x8 digits (64 inputs)"
@@ -39,6 +39,7 @@ help:
 	@echo "make test                regression: model, block testbenches, whole chip, CLI"
 	@echo "    JOBS=auto            parallel workers; PYTEST_ARGS=... more pytest options"
 	@echo "make train               retrain the weights files in weights/ (about 2 minutes)"
+	@echo "make results             the twin beside the chip: docs/results.md (about 3 minutes)"
 	@echo "make lint                verilator --lint-only -Wall on every RTL module, ruff on Python"
 	@echo "make clean               remove build/ (builds, runs, reports, waves)"
 	@echo "make distclean           also remove .venv"
@@ -66,6 +67,9 @@ test: $(STAMP)
 
 train: $(STAMP)
 	@$(PY) -m tools.train --all
+
+results: $(STAMP)
+	@$(PY) -m tools.results
 
 lint: $(STAMP)
 	$(PY) -m tools.lint

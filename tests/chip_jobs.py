@@ -25,8 +25,8 @@ def digits_job(n: int | None = None, **job_args) -> Job:
                **job_args)
 
 
-def mnist_job(folder, n: int, **job_args) -> Job:
-    weights = load_weights(default_weights("mnist"))
+def mnist_job(folder, n: int, weights_name: str = "mnist", **job_args) -> Job:
+    weights = load_weights(default_weights(weights_name))
     data = load_mnist(folder, "test", deskewed=weights.deskew).head(n)
     cfg = weights.chip_config(SPIRIT)
     streams = weights.encoder.streams(data.images, data.p_max, cfg.eoi_word)
