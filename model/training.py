@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Offline training of the perceptron for the chip, and the choice of its operating point.
 
-The recipe (`Recipe`), step by step:
+The recipe (`Recipe`), step by step, for each candidate encoding (levels, horizon):
 1. Inputs: the images (deskewed first if `deskew`) are quantized to the encoder's levels, the
    values the spike encoder turns into spike counts; they are the features, scaled to 0..1.
 2. Start: a bias-free multinomial logistic regression (scikit-learn; the chip has no bias).
@@ -10,7 +10,10 @@ The recipe (`Recipe`), step by step:
    a learned logit scale and Adam; the epoch with the best validation accuracy is kept. With
    `qat_epochs` = 0 the float weights are rounded at the scale that fits the training set best.
 4. Operating point: with the golden model, every threshold and dS of a grid runs the held-out
-   images; the most accurate point whose mean input spikes per image stay within `budget` wins.
+   images.
+Of all encodings, thresholds and dS whose mean input spikes per image stay within `budget`,
+the points within `tolerance` of the best accuracy are kept, and the one with the fewest input
+spikes wins: accuracy first, then as few spikes as accuracy allows.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ DS_VALUES = tuple(range(2, 31))
 @dataclass(frozen=True)
 class Recipe:
     deskew: bool = True        # shear the images upright before encoding
-    levels: int = 16           # intensity levels of the encoder
-    frames: int = 16           # encoder horizon
+    # candidate encodings: (intensity levels, horizon in time units)
+    encodings: tuple[tuple[int, int], ...] = ((4, 4), (8, 8), (16, 16))
+    tolerance: float = 0.003   # accuracy given up for fewer spikes, at most
     qat_epochs: int = 30       # 0: round the float weights instead
     batch: int = 256
     lr: float = 0.05
@@ -129,6 +133,8 @@ class Point:
     ds: int
     accuracy: float
     in_events: float
+    levels: int = 16
+    frames: int = 16
 
 
 def sweep(base: ChipConfig, wq: np.ndarray, val: Dataset, encoder: RateEncoder,
@@ -141,29 +147,24 @@ def sweep(base: ChipConfig, wq: np.ndarray, val: Dataset, encoder: RateEncoder,
         for ds in ds_values:
             r = run_batch(base.replace(th_pos=th, th_neg=th, ds=ds), xbar, streams)
             points.append(Point(th, ds, float(np.mean(r.cls == val.labels)),
-                                float(np.mean(r.in_events))))
+                                float(np.mean(r.in_events)), encoder.levels, encoder.frames))
             if progress is not None:
                 progress.update(1)
     return points
 
 
-def best_within(points: list[Point], budget: float) -> Point:
+def best_within(points: list[Point], budget: float, tolerance: float = 0.0) -> Point:
+    """The fewest input spikes among the points within the budget whose accuracy is within
+    `tolerance` of the best such point."""
     within = [p for p in points if p.in_events <= budget] or points
-    return max(within, key=lambda p: (p.accuracy, -p.in_events))
+    top = max(p.accuracy for p in within)
+    near = [p for p in within if p.accuracy >= top - tolerance - 1e-12]
+    return min(near, key=lambda p: (p.in_events, -p.accuracy))
 
 
-def train(train_set: Dataset, base: ChipConfig, recipe: Recipe,
-          progress=None) -> tuple[Weights, list[Point]]:
-    """The whole recipe on `train_set` (already deskewed if the recipe says so). The last
-    `val_size` images are held out to choose the epoch and the operating point."""
-    import sklearn
-
-    n_val = recipe.val_size
-    fit = Dataset(train_set.name, train_set.images[:-n_val], train_set.labels[:-n_val],
-                  train_set.p_max)
-    val = Dataset(train_set.name, train_set.images[-n_val:], train_set.labels[-n_val:],
-                  train_set.p_max)
-    encoder = RateEncoder(levels=recipe.levels, frames=recipe.frames)
+def train_encoding(fit: Dataset, val: Dataset, base: ChipConfig, recipe: Recipe,
+                   encoder: RateEncoder, progress=None) -> tuple[np.ndarray, dict, list[Point]]:
+    """Weights for one encoding, the record of how they were made, and their sweep."""
     x, y = features(fit, encoder), fit.labels
     xv, yv = features(val, encoder), val.labels
     w = fit_float(x, y, seed=recipe.seed)
@@ -176,14 +177,41 @@ def train(train_set: Dataset, base: ChipConfig, recipe: Recipe,
         wq, _ = quantize(w, x, y, base.cells)
     record.update(integer_fit_accuracy=round(accuracy(x, y, wq), 4),
                   integer_validation_accuracy=round(accuracy(xv, yv, wq), 4))
-    points = sweep(base, wq, val, encoder, progress=progress)
-    point = best_within(points, recipe.budget)
+    return wq, record, sweep(base, wq, val, encoder, progress=progress)
+
+
+def train(train_set: Dataset, base: ChipConfig, recipe: Recipe,
+          progress=None) -> tuple[Weights, list[Point]]:
+    """The whole recipe on `train_set` (already deskewed if the recipe says so). The last
+    `val_size` images are held out to choose the epoch, the encoding and the operating
+    point."""
+    import sklearn
+
+    n_val = recipe.val_size
+    fit = Dataset(train_set.name, train_set.images[:-n_val], train_set.labels[:-n_val],
+                  train_set.p_max)
+    val = Dataset(train_set.name, train_set.images[-n_val:], train_set.labels[-n_val:],
+                  train_set.p_max)
+    results, points = {}, []
+    for levels, frames in recipe.encodings:
+        encoder = RateEncoder(levels=levels, frames=frames)
+        wq, record, pts = train_encoding(fit, val, base, recipe, encoder, progress)
+        results[(levels, frames)] = (wq, record, pts)
+        points += pts
+    point = best_within(points, recipe.budget, recipe.tolerance)
+    wq, record, _ = results[(point.levels, point.frames)]
+    encoder = RateEncoder(levels=point.levels, frames=point.frames)
     settings = dict(th_pos=point.th, th_neg=point.th, leak=0, refrac=0, ds=point.ds,
                     neg_en=True, net_count=True)
     record.update(
         recipe=asdict(recipe), fit_images=len(fit), validation_images=len(val),
         validation_accuracy=round(point.accuracy, 4),
         validation_input_spikes=round(point.in_events, 1),
+        encodings_tried={f"{lv}/{fr}": {"accuracy": round(p.accuracy, 4),
+                                        "input_spikes": round(p.in_events, 1),
+                                        "th": p.th, "ds": p.ds}
+                         for (lv, fr), (_, _, pts) in results.items()
+                         for p in [best_within(pts, recipe.budget, recipe.tolerance)]},
         sklearn=sklearn.__version__, numpy=np.__version__, python=platform.python_version())
     return Weights(dataset=train_set.name.split("-")[0], weights=wq, cells=base.cells,
                    encoder=encoder, settings=settings, deskew=recipe.deskew,

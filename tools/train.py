@@ -24,7 +24,7 @@ from .common import ROOT, base_config, dataset, guarded, output_path
 
 RECIPES = {
     "best": Recipe(deskew=True, qat_epochs=30),
-    "chip": Recipe(deskew=False, qat_epochs=0),
+    "chip": Recipe(deskew=False, qat_epochs=0, encodings=((16, 16),), tolerance=0.0),
 }
 BUDGET = {"mnist": 136.0, "digits": 60.0}
 VALIDATION = {"mnist": 10000, "digits": 300}
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         print(f"training on {len(data)} {name} images with the '{recipe_name}' recipe "
               f"({recipe.val_size} held out to choose the operating point)")
-        total = recipe.qat_epochs + len(THRESHOLDS) * len(DS_VALUES)
+        total = len(recipe.encodings) * (recipe.qat_epochs + len(THRESHOLDS) * len(DS_VALUES))
         with tqdm(total=total, desc="training", unit="step", leave=False, disable=None) as bar:
             weights, _ = train(data, base_config(name), recipe, progress=bar)
         weights.save(out)
@@ -78,8 +78,9 @@ def main(argv=None) -> int:
         print(f"  integer weights: {t['integer_fit_accuracy']:.4f} on the training images, "
               f"{t['integer_validation_accuracy']:.4f} held out (linear)")
         print(f"  on the chip model: {t['validation_accuracy']:.4f} held out at "
-              f"{t['validation_input_spikes']} input spikes per image, threshold "
-              f"{weights.settings['th_pos']}, dS {weights.settings['ds']}")
+              f"{t['validation_input_spikes']} input spikes per image, encoding "
+              f"{weights.encoder.levels} levels over {weights.encoder.frames} time units, "
+              f"threshold {weights.settings['th_pos']}, dS {weights.settings['ds']}")
         print(f"  wrote {out} in {time.perf_counter() - t0:.0f} s")
     return 0
 
