@@ -44,6 +44,7 @@ class BatchResult:
     spike_neuron: np.ndarray   # all output spikes, image by image, in order
     spike_sign: np.ndarray
     spike_start: np.ndarray    # images + 1 offsets into the spike arrays
+    cycles: np.ndarray         # RTL cycles per image with no stall (model.chip.Timing)
 
     def __len__(self) -> int:
         return len(self.cls)
@@ -56,16 +57,22 @@ class BatchResult:
             out_spikes=int(self.out_spikes[i]), dropped=int(self.dropped[i]),
             skipped=int(self.skipped[i]),
             spikes=list(zip(self.spike_neuron[lo:hi].tolist(), self.spike_sign[lo:hi].tolist())),
-            membranes=tuple(self.membranes[i].tolist()), counts=tuple(self.counts[i].tolist()))
+            membranes=tuple(self.membranes[i].tolist()), counts=tuple(self.counts[i].tolist()),
+            cycles=int(self.cycles[i]))
+
+
+NEVER = 1 << 62
 
 
 @numba.njit(cache=True, nogil=True)
-def _run(rows, start, length, w, s, v_out, c_out, cls, early, in_events, sp_neuron, sp_sign,
-         sp_start):  # pragma: no cover - compiled
-    """The chip, image after image. `s` holds the settings (see run_batch). Returns the number
-    of output spikes, or -1 if the spike arrays are too small."""
+def _run(words, start, length, w, s, v_out, c_out, cls, early, in_events, dropped, skipped,
+         cycles, sp_neuron, sp_sign, sp_start):  # pragma: no cover - compiled
+    """The chip, image after image, with the cycle timing of model.chip.Timing. `words` holds
+    every image's words but its EOI; `s` holds the settings (see run_batch). Returns the
+    number of output spikes, or -1 if the spike arrays are too small."""
     leak, th_pos, th_neg, neg_en, net, refrac = s[0], s[1], s[2], s[3], s[4], s[5]
     v_min, v_max, c_min, c_max, ds, v_w = s[6], s[7], s[8], s[9], s[10], s[11]
+    n_inputs, addr_w = s[12], s[13]
     n = w.shape[1]
     v = np.zeros(n, np.int64)
     refr = np.zeros(n, np.int64)
@@ -78,8 +85,18 @@ def _run(rows, start, length, w, s, v_out, c_out, cls, early, in_events, sp_neur
         cnt[:] = 0
         rr = 0
         sp_start[b] = k
+        head, slot_free, pend_free, gap_at = 0, 0, 0, NEVER
         for e in range(length[b]):
-            row = rows[start[b] + e]
+            word = words[start[b] + e]
+            if word >> addr_w != 0 or word >= n_inputs:
+                dropped[b] += 1
+                head += 1
+                continue
+            c = max(head, min(gap_at, slot_free))
+            head = c + 1
+            if c >= gap_at:
+                skipped[b] += 1
+                continue
             for j in range(n):
                 x = v[j]
                 if x > leak:
@@ -88,7 +105,7 @@ def _run(rows, start, length, w, s, v_out, c_out, cls, early, in_events, sp_neur
                     x += leak
                 else:
                     x = 0
-                x += w[row, j]
+                x += w[word, j]
                 x = min(v_max, max(v_min, x))
                 sign[j] = 0
                 if refr[j] == 0:
@@ -109,7 +126,7 @@ def _run(rows, start, length, w, s, v_out, c_out, cls, early, in_events, sp_neur
                         cnt[j] = max(c_min, cnt[j] - 1)
                 v[j] = x
             # the out path: round robin from the pointer
-            last = -1
+            last, fired = -1, 0
             for t in range(n):
                 j = rr + t
                 if j >= n:
@@ -120,22 +137,33 @@ def _run(rows, start, length, w, s, v_out, c_out, cls, early, in_events, sp_neur
                     sp_neuron[k] = j
                     sp_sign[k] = sign[j] - 1
                     k += 1
+                    fired += 1
                     last = j
             if last >= 0:
                 rr = last + 1 if last + 1 < n else 0
             in_events[b] += 1
+            reached = False
             if ds > 0:
                 top, second = c_min, c_min
                 for j in range(n):
-                    c = cnt[j]
-                    if c > top:
+                    cj = cnt[j]
+                    if cj > top:
                         second = top
-                        top = c
-                    elif c > second:
-                        second = c
-                if top - second >= ds:
-                    early[b] = True
-                    break
+                        top = cj
+                    elif cj > second:
+                        second = cj
+                reached = top - second >= ds
+            step = max(c + 1, pend_free)
+            slot_free = step + 1
+            pend_free = step + 1 + fired
+            if reached:
+                early[b] = True
+                gap_at = step + 1
+        if gap_at < NEVER:
+            eoi = max(head, max(gap_at, max(slot_free, pend_free)) + 1)
+        else:
+            eoi = max(head, max(slot_free, pend_free))
+        cycles[b] = eoi + 1
         # most spikes, then highest membrane, then lowest index
         best, best_key = 0, cnt[0] * (1 << v_w) + v[0]
         for j in range(1, n):
@@ -160,43 +188,39 @@ def run_batch(config: ChipConfig, crossbar: Crossbar, streams: list[np.ndarray])
     lens = np.array([len(x) for x in streams], dtype=np.int64)
     words = np.concatenate(streams).astype(np.int64) if n_img else np.zeros(0, np.int64)
 
-    # every stream ends with its only EOI word
+    # every stream ends with its only EOI word, which the kernel does not see
     is_eoi = words == cfg.eoi_word
     ends = np.cumsum(lens) - 1
     if n_img and (np.any(lens == 0) or not np.all(is_eoi[ends[lens > 0]])
                   or np.count_nonzero(is_eoi) != n_img):
         raise ValueError("every stream must end with its only EOI word")
-    # sort the words into spikes to integrate and words to drop
-    image = np.repeat(np.arange(n_img), lens)
-    good = (words >= 0) & (words < cfg.n_inputs)
-    rows = words[good]
-    length = np.bincount(image[good], minlength=n_img).astype(np.int64)
+    if np.any(words < 0) or np.any(words >= 2 * cfg.eoi_word):
+        raise ValueError(f"input words must lie in 0..{2 * cfg.eoi_word - 1}")
+    body = words[~is_eoi]
+    length = lens - 1
     start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
-    dropped = lens - 1 - length
 
     settings = np.array([cfg.leak, cfg.th_pos, cfg.th_neg, int(cfg.neg_en), int(cfg.net_count),
                          cfg.refrac, cfg.v_min, cfg.v_max, cfg.cnt_min, cfg.cnt_max, cfg.ds,
-                         cfg.v_w], dtype=np.int64)
+                         cfg.v_w, cfg.n_inputs, cfg.addr_w], dtype=np.int64)
     v = np.zeros((n_img, n), np.int64)
     c = np.zeros((n_img, n), np.int64)
     cls = np.zeros(n_img, np.int64)
-    early = np.zeros(n_img, np.bool_)
-    in_events = np.zeros(n_img, np.int64)
     spike_start = np.zeros(n_img + 1, np.int64)
-    cap = max(1024, 4 * int(rows.size))
+    cap = max(1024, 4 * int(body.size))
     while True:
+        counters = [np.zeros(n_img, np.int64) for _ in range(4)]
+        early = np.zeros(n_img, np.bool_)
         spike_neuron = np.zeros(cap, np.int64)
         spike_sign = np.zeros(cap, np.int64)
-        in_events[:] = 0
-        early[:] = False
-        total = _run(rows, start, length, weights, settings, v, c, cls, early, in_events,
+        total = _run(body, start, length, weights, settings, v, c, cls, early, *counters,
                      spike_neuron, spike_sign, spike_start)
         if total >= 0:
             break
-        cap = n * int(rows.size) + 1
-    out_spikes = np.diff(spike_start)
+        cap = n * int(body.size) + 1
+    in_events, dropped, skipped, cycles = counters
     return BatchResult(
         cls=cls, early=early, in_events=in_events, syn_events=in_events * n,
-        out_spikes=out_spikes, dropped=dropped, skipped=length - in_events, membranes=v,
+        out_spikes=np.diff(spike_start), dropped=dropped, skipped=skipped, membranes=v,
         counts=c, spike_neuron=spike_neuron[:total], spike_sign=spike_sign[:total],
-        spike_start=spike_start)
+        spike_start=spike_start, cycles=cycles)

@@ -16,6 +16,13 @@ Semantics shared with the RTL (see README, "What the chip computes"):
   the image is decided early; otherwise it is decided at EOI. The class is the neuron with the
   highest count, ties going to the higher membrane, then the lower index.
 * EOI clears the membranes, refractory counters, spike counters and the round-robin pointer.
+
+Timing (`Timing`): the clock cycles an image takes in the RTL, counted as its CYCLES counter
+counts them (from the cycle its first word is taken to the cycle its EOI is), when input words
+arrive back to back and the output is never stalled. A spike is read from the crossbar in the
+cycle it is taken and integrated in the next, once the previous spikes have all left (one per
+cycle); a word is taken only when the previous row has been integrated, except skipped and
+dropped words, which leave in one cycle each.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ class ImageResult:
     spikes: list[tuple[int, int]] = field(default_factory=list)   # (neuron, 1 if negative)
     membranes: tuple[int, ...] = ()   # at the decision (they do not change after it)
     counts: tuple[int, ...] = ()      # spike count per neuron (net or positive only)
+    # cycles in RTL with no stall (see Timing); not part of the comparison, since stalls
+    # change it
+    cycles: int = field(default=0, compare=False)
 
     def words(self) -> int:
         """Input words the image took, EOI included."""
@@ -91,6 +101,54 @@ def lead(counts) -> int:
     return ranked[0] - ranked[1]
 
 
+NEVER = 1 << 62
+
+
+class Timing:
+    """Cycle by cycle, what the RTL does with one image's words when they arrive back to back
+    and the output never stalls. Cycle 0 is the one in which the image's first word is taken;
+    `head` is the cycle from which the next word waits at the head of the input FIFO."""
+
+    def __init__(self):
+        self.head = 0          # the next word is at the FIFO head from this cycle
+        self.slot_free = 0     # the crossbar stage is empty from this cycle
+        self.pend_free = 0     # no output spike is pending from this cycle
+        self.gap_at = NEVER    # the dS lead holds from this cycle
+        self.read_at = 0
+
+    def drop(self) -> None:
+        """A bad word leaves the head in the cycle it arrives there."""
+        self.head += 1
+
+    def spike(self) -> bool:
+        """Take a spike word: read (True) once the stage is empty, or skip (False) once the
+        lead is reached, whichever comes first."""
+        c = max(self.head, min(self.gap_at, self.slot_free))
+        self.head = c + 1
+        if c >= self.gap_at:
+            return False
+        self.read_at = c
+        return True
+
+    def step(self, spikes: int, lead_reached: bool) -> None:
+        """Integrate the row read last: the cycle after its read, once no spike is pending."""
+        cycle = max(self.read_at + 1, self.pend_free)
+        self.slot_free = cycle + 1
+        self.pend_free = cycle + 1 + spikes
+        if lead_reached:
+            self.gap_at = cycle + 1
+
+    def end(self) -> int:
+        """Take the EOI word; return the image's cycle count."""
+        if self.gap_at < NEVER:
+            # the early decision goes out once the stage is empty and no spike is pending
+            pushed = max(self.gap_at, self.slot_free, self.pend_free)
+            eoi = max(self.head, pushed + 1)
+        else:
+            eoi = max(self.head, self.slot_free, self.pend_free)
+        return eoi + 1
+
+
 class ChipModel:
     """The chip, word by word. State persists across calls, as in the RTL."""
 
@@ -110,6 +168,7 @@ class ChipModel:
         self.cnt = [0] * n
         self.rr = 0
         self.decided = False
+        self.timing = Timing()
         self.image = ImageResult(cls=-1, early=False, in_events=0, syn_events=0, out_spikes=0,
                                  dropped=0, skipped=0)
 
@@ -119,14 +178,13 @@ class ChipModel:
         results = []
         for word in words:
             word = int(word)
-            if word >> cfg.addr_w:
-                if word == cfg.eoi_word:
-                    results.append(self._end_of_image())
-                else:
-                    self.image.dropped += 1
-            elif word >= cfg.n_inputs:
+            if word == cfg.eoi_word:
+                results.append(self._end_of_image())
+            elif word >> cfg.addr_w or word >= cfg.n_inputs:
                 self.image.dropped += 1
-            elif self.decided:
+                self.timing.drop()
+            elif not self.timing.spike():
+                assert self.decided
                 self.image.skipped += 1
             else:
                 self._integrate(word)
@@ -142,7 +200,9 @@ class ChipModel:
         img.out_spikes += len(order)
         img.in_events += 1
         img.syn_events += cfg.n_neurons
-        if cfg.ds and lead(self.cnt) >= cfg.ds:
+        reached = bool(cfg.ds) and lead(self.cnt) >= cfg.ds
+        self.timing.step(len(order), reached)
+        if reached:
             self._decide(early=True)
 
     def _decide(self, early: bool) -> None:
@@ -155,6 +215,7 @@ class ChipModel:
     def _end_of_image(self) -> ImageResult:
         if not self.decided:
             self._decide(early=False)
+        self.image.cycles = self.timing.end()
         result = self.image
         self._clear()
         return result

@@ -195,6 +195,8 @@ module spirit_regs #(
     d_bad_value = 1'b0;
     d_cell      = 1'b0;
     d_rdata     = 32'd0;
+    // the loop index too: a path that leaves it unassigned would infer a latch
+    s           = 0;
     case (reg_addr_i)
       AId:       begin d_ro = 1'b1; d_rdata = 32'h5350_5254; end
       AVersion:  begin d_ro = 1'b1; d_rdata = 32'h0001_0000; end

@@ -39,6 +39,7 @@ def test_mnist_test_set_bit_exact(mnist_dir, weights):
     job = mnist_job(mnist_dir, 10000, weights, batch=5000)
     run = run_job(job, chip_build(job.cfg))
     check(run, 10000)
+    assert run.result["cycles_checked"], "the model's cycle count was not checked"
     accuracy = np.mean(np.array(run.result["cls"]) == job.labels)
     spikes = np.mean(run.result["in_events"])
     if weights == "mnist":

@@ -119,6 +119,7 @@ def test_batch_matches_reference(seed):
     assert len(reference) == len(batch) == 25
     for i, expected in enumerate(reference):
         assert batch.image(i) == expected, f"image {i}"
+        assert batch.image(i).cycles == expected.cycles, f"image {i} cycles"
 
 
 def test_split_images():

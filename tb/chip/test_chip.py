@@ -85,6 +85,7 @@ async def _run(dut, job: Job) -> dict:
 
     actual: list[ImageResult] = []
     cycles: list[int] = []
+    timed = not job.cycle_mode and job.gap_rate == 0 and job.bp_rate == 0
     sim_seconds, sim_cycles, n_batches = 0.0, 0, 0
     start_ps = int(get_sim_time("ps"))
     for part in batches(job.streams, job.batch):
@@ -102,6 +103,12 @@ async def _run(dut, job: Job) -> dict:
         if len(results) != len(chunk):
             raise AssertionError(f"batch from image {lo}: {len(chunk)} images sent, "
                                  f"{len(results)} ended")
+        if timed:
+            # with no idle cycle and no stall, the model predicts every image's cycles
+            for i, (got, exp) in enumerate(zip(cyc, queue[:len(cyc)])):
+                if got != exp.cycles:
+                    raise AssertionError(f"image {lo + i}: the RTL took {got} cycles, the "
+                                         f"model's timing predicts {exp.cycles}")
         for r in results:
             monitor.publish(r)
         actual += results
@@ -120,6 +127,7 @@ async def _run(dut, job: Job) -> dict:
         out_spikes=[r.out_spikes for r in actual], dropped=[r.dropped for r in actual],
         skipped=[r.skipped for r in actual], cycles=cycles,
         sim_seconds=sim_seconds, sim_cycles=sim_cycles, model_seconds=t_model,
+        cycles_checked=timed,
         first_batch_ps=start_ps)
     dut._log.info("%d of %d images bit-exact with the model", board.matched, len(expected))
     return result

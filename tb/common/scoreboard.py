@@ -18,6 +18,8 @@ def first_difference(expected, actual) -> str | None:
         return None
     if dataclasses.is_dataclass(expected) and type(expected) is type(actual):
         for f in dataclasses.fields(expected):
+            if not f.compare:
+                continue
             e, a = getattr(expected, f.name), getattr(actual, f.name)
             if e != a:
                 if isinstance(e, (list, tuple)) and isinstance(a, (list, tuple)):
