@@ -17,6 +17,8 @@ N         ?=
 MNIST_DIR ?= ../shared/data/mnist
 WEIGHTS   ?=
 WAVES     ?= 0
+WAVES_FROM ?=
+WAVES_COUNT ?=
 BATCH     ?=
 REPORT    ?=
 # make test settings
@@ -25,7 +27,7 @@ PYTEST_ARGS ?=
 
 export MNIST_DIR
 
-.PHONY: help sim test train results lint clean distclean venv
+.PHONY: help sim test train results bench lint synth icarus clean distclean venv
 
 help:
 	@echo "make sim                 whole chip in RTL on scikit-learn's 8x8 digits (64 inputs)"
@@ -33,7 +35,8 @@ help:
 	@echo "    N=1000               how many test images (default: all 599 digits, 1000 MNIST)"
 	@echo "    MNIST_DIR=dir        MNIST files (default ../shared/data/mnist)"
 	@echo "    WEIGHTS=file         weights file (default weights/<dataset>.json)"
-	@echo "    WAVES=1              write a waveform trace (first 20 images unless N is set)"
+	@echo "    WAVES=1              write a waveform trace of images WAVES_FROM.. (default 0),"
+	@echo "                         WAVES_COUNT of them (default 20)"
 	@echo "    REPORT=file          JSON report (default build/reports/sim_<dataset>.json)"
 	@echo "    BATCH=2000           images per testbench batch"
 	@echo "make test                regression: model, block testbenches, whole chip, CLI"
@@ -41,6 +44,9 @@ help:
 	@echo "make train               retrain the weights files in weights/ (about 2 minutes)"
 	@echo "make results             the twin beside the chip: docs/results.md (about 3 minutes)"
 	@echo "make lint                verilator --lint-only -Wall on every RTL module, ruff on Python"
+	@echo "make synth               Yosys on every module and the chip (144, 64 inputs): cells, flip-flops"
+	@echo "make icarus              Icarus Verilog: elaborate every module, smoke-simulate the chip"
+	@echo "make bench               speed: cocotb against a C++ harness and the model; size ladder"
 	@echo "make clean               remove build/ (builds, runs, reports, waves)"
 	@echo "make distclean           also remove .venv"
 
@@ -57,6 +63,8 @@ sim: export SPIRIT_N = $(N)
 sim: export SPIRIT_MNIST_DIR = $(MNIST_DIR)
 sim: export SPIRIT_WEIGHTS = $(WEIGHTS)
 sim: export SPIRIT_WAVES = $(WAVES)
+sim: export SPIRIT_WAVES_FROM = $(WAVES_FROM)
+sim: export SPIRIT_WAVES_COUNT = $(WAVES_COUNT)
 sim: export SPIRIT_BATCH = $(BATCH)
 sim: export SPIRIT_REPORT = $(REPORT)
 sim: $(STAMP)
@@ -70,6 +78,15 @@ train: $(STAMP)
 
 results: $(STAMP)
 	@$(PY) -m tools.results
+
+bench: $(STAMP)
+	@$(PY) -m tools.bench
+
+synth: $(STAMP)
+	@$(PY) -m tools.synth
+
+icarus: $(STAMP)
+	@$(PY) -m tools.icarus
 
 lint: $(STAMP)
 	$(PY) -m tools.lint

@@ -28,7 +28,7 @@ def split_images(words: np.ndarray, eoi_word: int) -> tuple[list[np.ndarray], np
     return images, rest
 
 
-@dataclass
+@dataclass(eq=False)
 class BatchResult:
     """Per-image results of a batch, as arrays (index = image)."""
 
@@ -48,6 +48,37 @@ class BatchResult:
 
     def __len__(self) -> int:
         return len(self.cls)
+
+    PER_IMAGE = ("cls", "early", "in_events", "syn_events", "out_spikes", "dropped", "skipped",
+                 "membranes", "counts")
+
+    def part(self, lo: int, hi: int) -> BatchResult:
+        """Images lo..hi-1 as a batch of their own."""
+        a, b = self.spike_start[lo], self.spike_start[hi]
+        return BatchResult(
+            **{f: getattr(self, f)[lo:hi] for f in self.PER_IMAGE},
+            spike_neuron=self.spike_neuron[a:b], spike_sign=self.spike_sign[a:b],
+            spike_start=self.spike_start[lo:hi + 1] - a, cycles=self.cycles[lo:hi])
+
+    def first_mismatch(self, other: BatchResult) -> int | None:
+        """The first image whose results differ from `other`'s (cycles aside), or None."""
+        if len(self) != len(other):
+            return min(len(self), len(other))
+        bad = np.zeros(len(self), dtype=bool)
+        for f in self.PER_IMAGE:
+            x, y = getattr(self, f), getattr(other, f)
+            bad |= (x != y).reshape(len(self), -1).any(axis=1)
+        bad |= self.out_spikes != other.out_spikes
+        if not bad.any() and (not np.array_equal(self.spike_neuron, other.spike_neuron) or
+                              not np.array_equal(self.spike_sign, other.spike_sign)):
+            # same counts everywhere, so the spike arrays line up image by image
+            diff = (self.spike_neuron != other.spike_neuron) | (self.spike_sign != other.spike_sign)
+            first = int(np.flatnonzero(diff)[0])
+            return int(np.searchsorted(self.spike_start, first, side="right") - 1)
+        return int(np.flatnonzero(bad)[0]) if bad.any() else None
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, BatchResult) and self.first_mismatch(other) is None
 
     def image(self, i: int) -> ImageResult:
         lo, hi = self.spike_start[i], self.spike_start[i + 1]

@@ -3,10 +3,16 @@
 the golden model, and a report of accuracy, events, energy, cycles and speed.
 
     python -m tools.sim [--dataset digits|mnist] [--images N] [--mnist-dir DIR]
-                        [--weights FILE] [--waves 0|1] [--batch N] [--report FILE]
+                        [--weights FILE] [--waves 0|1] [--waves-from I] [--waves-count K]
+                        [--batch N] [--report FILE]
 
 Each option not given is read from the environment variable make passes (DATASET, N,
-MNIST_DIR, WEIGHTS, WAVES, BATCH, REPORT, each prefixed SPIRIT_), then defaults.
+MNIST_DIR, WEIGHTS, WAVES, WAVES_FROM, WAVES_COUNT, BATCH, REPORT, each prefixed SPIRIT_),
+then defaults.
+
+With waves, the checked run itself is not traced: the C++ harness runs the same model and
+transactors over the images up to the window and traces only the window, and its results
+are checked against the model as well.
 """
 
 from __future__ import annotations
@@ -150,6 +156,36 @@ def check_report_path(value: str) -> Path:
     return path
 
 
+def trace_window(job, cfg, first: int, count: int, trace_file: Path, fst: bool,
+                 workdir: Path) -> None:
+    """Trace images first..first+count-1 with the C++ harness (same model, same transactors),
+    after checking what it ran against the model."""
+    from model import run_batch
+    from tb.common.build import BuildError
+    from tb.common.chip_run import harness_build, run_harness
+    from tb.common.job import Job
+
+    from .waves import write_save_files
+
+    head = Job(cfg=cfg, synapses=job.synapses, streams=job.streams[:first + count])
+    try:
+        report, actual = run_harness(head, harness_build(cfg, trace="fst" if fst else "vcd"),
+                                     workdir / "waves", str(trace_file.resolve()),
+                                     ("image", first, count))
+    except (BuildError, RuntimeError, ValueError) as exc:
+        raise SpiritError(f"tracing failed: {exc}") from None
+    model = run_batch(cfg, head.crossbar(), head.streams)
+    bad = model.first_mismatch(actual)
+    if bad is not None:
+        raise SpiritError(f"the traced run differs from the model at image {bad}")
+    gtkw, tcl, sucl = write_save_files(cfg, trace_file, report["dumped_from_ps"],
+                                       report["dumped_to_ps"] - report["dumped_from_ps"])
+    print(f"waves:  {shown(trace_file)}: images {first}..{first + count - 1}, "
+          f"{len(model)} of {len(model)} images bit-exact in the traced run")
+    print(f"        gtkwave -S {shown(tcl)} {shown(gtkw)}")
+    print(f"        surfer {shown(trace_file)} --command-file {shown(sucl)}")
+
+
 @guarded
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.sim", description=__doc__.split("\n")[0])
@@ -158,6 +194,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mnist-dir", help="MNIST folder (default: ../shared/data/mnist)")
     ap.add_argument("--weights", help="weights file (default: weights/<dataset>.json)")
     ap.add_argument("--waves", help="1: write a waveform trace (default 0)")
+    ap.add_argument("--waves-from", help="first image traced (default 0)")
+    ap.add_argument("--waves-count", help="images traced (default 20)")
     ap.add_argument("--batch", help="images per transactor batch (default 2000)")
     ap.add_argument("--report", help="JSON report (default: build/reports/...)")
     args = ap.parse_args(argv)
@@ -166,6 +204,9 @@ def main(argv=None) -> int:
     if name not in DATASETS:
         raise SpiritError(f"DATASET must be one of {', '.join(DATASETS)}, got '{name}'")
     waves = flag("WAVES", setting(args.waves, "SPIRIT_WAVES", "0"))
+    waves_from = whole("WAVES_FROM", setting(args.waves_from, "SPIRIT_WAVES_FROM", "0"), 0)
+    waves_count = whole("WAVES_COUNT", setting(args.waves_count, "SPIRIT_WAVES_COUNT",
+                                               str(WAVES_IMAGES)), 1)
     batch = whole("BATCH", setting(args.batch, "SPIRIT_BATCH", "2000"), 1, 16384)
     weights_path = Path(setting(args.weights, "SPIRIT_WEIGHTS", default_weights(name)))
     folder = mnist_dir(setting(args.mnist_dir, "SPIRIT_MNIST_DIR"))
@@ -177,9 +218,11 @@ def main(argv=None) -> int:
                           f"{name}; name matching weights with WEIGHTS=")
     data = dataset(name, "test", str(folder), deskewed=weights.deskew)
     count = setting(args.images, "SPIRIT_N")
-    default_n = min(len(data), WAVES_IMAGES if waves else (1000 if name == "mnist"
-                                                           else len(data)))
+    default_n = min(len(data), 1000 if name == "mnist" else len(data))
     n = whole("N", count, 1, len(data)) if count is not None else default_n
+    if waves and waves_from >= n:
+        raise SpiritError(f"WAVES_FROM must be below the {n} images run, got {waves_from}")
+    waves_count = min(waves_count, n - waves_from)
     data = data.head(n)
     if weights.n_inputs != data.n_inputs:
         raise SpiritError(f"{weights_path} is for {weights.n_inputs} inputs, the {name} "
@@ -217,22 +260,20 @@ def main(argv=None) -> int:
             print("note: FST needs the lz4 and zlib development headers (Debian: apt install "
                   "liblz4-dev zlib1g-dev); writing VCD instead, which GTKWave and Surfer open "
                   "too", file=sys.stderr)
-        build = chip_build(cfg, trace="fst" if fst else "vcd")
         trace_file = BUILD_ROOT / "waves" / f"spirit_{name}.{'fst' if fst else 'vcd'}"
         trace_file.parent.mkdir(parents=True, exist_ok=True)
-        size = sum(len(s) for s in streams) * 2 * VCD_BYTES_PER_CYCLE
+        traced = streams[waves_from:waves_from + waves_count]
+        size = sum(len(s) for s in traced) * 2 * VCD_BYTES_PER_CYCLE
         if not fst and size > 1 << 30:
-            print(f"note: the trace of {n} images will take about {size >> 20} MB; "
-                  "lower N to trace fewer", file=sys.stderr)
-    else:
-        build = chip_build(cfg)
+            print(f"note: the trace of {waves_count} images will take about {size >> 20} MB; "
+                  "lower WAVES_COUNT to trace fewer", file=sys.stderr)
+    build = chip_build(cfg)
     print(f"SPIRIT twin: {n} {name} test images, {cfg.n_inputs} inputs x {cfg.n_neurons} "
           f"neurons, th {cfg.th_pos}, dS {cfg.ds}, weights {shown(weights_path)}")
     if not build.exe.exists():
         print("building the RTL with Verilator (once; about half a minute)...")
     try:
-        run = run_job(job, build, workdir=workdir,
-                      trace_file=str(trace_file.resolve()) if trace_file else None)
+        run = run_job(job, build, workdir=workdir)
     except BuildError as exc:
         raise SpiritError(str(exc)) from None
     if not run.ok:
@@ -242,6 +283,8 @@ def main(argv=None) -> int:
     opts = dict(dataset=name, images=n, mnist_dir=str(folder), weights=str(weights_path),
                 deskew=weights.deskew, levels=weights.encoder.levels,
                 frames=weights.encoder.frames, waves=waves, batch=batch)
+    if waves:
+        opts.update(waves_from=waves_from, waves_count=waves_count)
     rep = build_report(opts, data, cfg, run, time.perf_counter() - t0)
     print_report(rep, sys.stdout)
     try:
@@ -251,14 +294,7 @@ def main(argv=None) -> int:
                           "the figures above are the run's") from None
     print(f"report: {shown(report)}")
     if trace_file:
-        from .waves import write_save_files
-
-        # the view opens on the first two images (10 ns per cycle, in ps)
-        span = int(2 * 10_000 * rep["cycles_per_image"])
-        gtkw, tcl, sucl = write_save_files(cfg, trace_file, run.result["first_batch_ps"], span)
-        print(f"waves:  {shown(trace_file)}")
-        print(f"        gtkwave -S {shown(tcl)} {shown(gtkw)}")
-        print(f"        surfer {shown(trace_file)} --command-file {shown(sucl)}")
+        trace_window(job, cfg, waves_from, waves_count, trace_file, fst, workdir)
     return 0
 
 

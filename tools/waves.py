@@ -11,7 +11,8 @@ from model import ChipConfig
 
 # GTKWave display flags: hex, decimal, signed decimal, binary (all right-justified)
 HEX, DEC, SDEC, BIN = 0x22, 0x24, 0x424, 0x28
-TOP = "spirit_tb_top"
+# traces come from the C++ harness, whose hierarchy starts at TOP
+TOP = "TOP.spirit_tb_top"
 CHIP = f"{TOP}.u_chip"
 
 
@@ -56,7 +57,8 @@ def write_save_files(cfg: ChipConfig, dump: Path, start_ps: int = 0,
     dump = Path(dump).resolve()
     gtkw, tcl, sucl = (dump.with_suffix(s) for s in (".gtkw", ".tcl", ".sucl"))
     lines = ["[*] GTKWave save file for the SPIRIT twin", f'[dumpfile] "{dump}"',
-             "[timestart] 0", "[size] 1600 1000", f"[treeopen] {TOP}.", f"[treeopen] {CHIP}."]
+             f"[timestart] {start_ps}", "[size] 1600 1000", "[treeopen] TOP.",
+             f"[treeopen] {TOP}.", f"[treeopen] {CHIP}."]
     cmds = [f"load_file {dump}"]
     for title, signals in groups(cfg):
         lines += ["@200", f"-{title}"]
@@ -69,5 +71,5 @@ def write_save_files(cfg: ChipConfig, dump: Path, start_ps: int = 0,
     sucl.write_text("\n".join(cmds) + "\n")
     zoom = (f"gtkwave::setZoomRangeTimes {start_ps} {start_ps + span_ps}" if span_ps else
             "gtkwave::/Time/Zoom/Zoom_Full")
-    tcl.write_text(f"# zoom onto the first images of the run\n{zoom}\n")
+    tcl.write_text(f"# zoom onto the traced window\n{zoom}\n")
     return gtkw, tcl, sucl

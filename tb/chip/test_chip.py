@@ -19,16 +19,11 @@ import cocotb
 import numpy as np
 from cocotb.utils import get_sim_time
 
-from model import ImageResult, run_batch
+from model import BatchResult, run_batch
 from tb.common.agents import StreamSink, StreamSource
 from tb.common.chip_env import BatchOutput, ChipTB
 from tb.common.job import Job, batches
 from tb.common.scoreboard import FieldScoreboard, TransactionMonitor
-
-
-def _expected(job: Job) -> list[ImageResult]:
-    model = run_batch(job.cfg, job.crossbar(), job.streams)
-    return [model.image(i) for i in range(len(model))]
 
 
 async def _cycle_mode(tb: ChipTB, job: Job, words: np.ndarray) -> BatchOutput:
@@ -69,28 +64,30 @@ async def _run(dut, job: Job) -> dict:
     cfg = job.cfg
     tb = ChipTB(dut, cfg, workdir=Path.cwd())
     t_model = time.perf_counter()
-    expected = _expected(job)
+    expected = run_batch(job.cfg, job.crossbar(), job.streams)
     t_model = time.perf_counter() - t_model
+    parts = batches(job.streams, job.batch)
 
+    # one transaction per batch: the scoreboard compares the batch's arrays, and names the
+    # first differing image and field
     monitor = TransactionMonitor("images")
     board = FieldScoreboard(dut, "scoreboard")
-    queue = list(expected)
+    queue = [expected.part(p.start, p.stop) for p in parts]
+    for p, q in zip(parts, queue):
+        q.first_image = p.start
     board.add_interface(monitor, queue)
-    board.label = lambda i: f"image {i}"
 
     await tb.reset()
     await tb.check_identity()
     await tb.configure()
     await tb.program(job.crossbar(), verify=job.verify_cells)
 
-    actual: list[ImageResult] = []
-    cycles: list[int] = []
+    got: list[BatchResult] = []
     timed = not job.cycle_mode and job.gap_rate == 0 and job.bp_rate == 0
-    sim_seconds, sim_cycles, n_batches = 0.0, 0, 0
+    sim_seconds, sim_cycles = 0.0, 0
     start_ps = int(get_sim_time("ps"))
-    for part in batches(job.streams, job.batch):
-        lo, chunk = part.start, job.streams[part]
-        words = np.concatenate(chunk)
+    for part in parts:
+        lo, words = part.start, np.concatenate(job.streams[part])
         if job.cycle_mode:
             out = await _cycle_mode(tb, job, words)
         else:
@@ -99,35 +96,34 @@ async def _run(dut, job: Job) -> dict:
             raise AssertionError(f"the chip hung in the batch from image {lo}: no handshake for "
                                  f"a watchdog period after {int(dut.n_sent.value)} of "
                                  f"{len(words)} words")
-        results, cyc = tb.decode(out)
-        if len(results) != len(chunk):
-            raise AssertionError(f"batch from image {lo}: {len(chunk)} images sent, "
-                                 f"{len(results)} ended")
+        actual = tb.decode(out)
+        if len(actual) != part.stop - lo:
+            raise AssertionError(f"batch from image {lo}: {part.stop - lo} images sent, "
+                                 f"{len(actual)} ended")
+        monitor.publish(actual)
         if timed:
             # with no idle cycle and no stall, the model predicts every image's cycles
-            for i, (got, exp) in enumerate(zip(cyc, queue[:len(cyc)])):
-                if got != exp.cycles:
-                    raise AssertionError(f"image {lo + i}: the RTL took {got} cycles, the "
-                                         f"model's timing predicts {exp.cycles}")
-        for r in results:
-            monitor.publish(r)
-        actual += results
-        cycles += cyc
+            bad = np.flatnonzero(actual.cycles != expected.cycles[part])
+            if bad.size:
+                i = int(bad[0])
+                raise AssertionError(f"image {lo + i}: the RTL took {actual.cycles[i]} cycles, "
+                                     f"the model's timing predicts {expected.cycles[lo + i]}")
+        got.append(actual)
         sim_seconds += out.seconds
         sim_cycles += out.cycles
-        n_batches += 1
-        dut._log.info("images %d..%d: %d bit-exact so far", lo, lo + len(chunk) - 1,
-                      board.matched)
+        dut._log.info("images %d..%d: %d bit-exact so far", lo, part.stop - 1, board.matched)
 
-    assert not queue, f"{len(queue)} images expected but never ended"
+    assert not queue, f"{len(queue)} batches expected but never ended"
+
+    def cat(field: str) -> list:
+        return np.concatenate([getattr(g, field) for g in got]).tolist() if got else []
+
     result = dict(
-        images=len(actual), matched=board.matched, batches=n_batches,
-        cls=[r.cls for r in actual], early=[r.early for r in actual],
-        in_events=[r.in_events for r in actual], syn_events=[r.syn_events for r in actual],
-        out_spikes=[r.out_spikes for r in actual], dropped=[r.dropped for r in actual],
-        skipped=[r.skipped for r in actual], cycles=cycles,
+        images=len(expected), matched=board.matched, batches=len(parts),
+        cls=cat("cls"), early=cat("early"), in_events=cat("in_events"),
+        syn_events=cat("syn_events"), out_spikes=cat("out_spikes"), dropped=cat("dropped"),
+        skipped=cat("skipped"), cycles=cat("cycles"),
         sim_seconds=sim_seconds, sim_cycles=sim_cycles, model_seconds=t_model,
-        cycles_checked=timed,
-        first_batch_ps=start_ps)
+        cycles_checked=timed, first_batch_ps=start_ps)
     dut._log.info("%d of %d images bit-exact with the model", board.matched, len(expected))
     return result

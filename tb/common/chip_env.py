@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from model import ChipConfig, Crossbar, ImageResult, regmap
+from model import BatchResult, ChipConfig, Crossbar, regmap
 
 from .agents import RegMaster
 
@@ -149,10 +149,7 @@ class ChipTB:
         # fire again in the very time step that woke us, so wait on the level)
         while int(dut.batch_done.value):
             await RisingEdge(self.clk)
-        out_words = np.fromfile(self.workdir / "spirit_out.bin", dtype="<u4").astype(np.int64)
-        records = np.fromfile(self.workdir / "spirit_rec.bin", dtype="<u4")
-        records = records.reshape(-1, self.record_words) if records.size else \
-            np.zeros((0, self.record_words), dtype=np.uint32)
+        out_words, records = read_outputs(self.cfg, self.workdir)
         if len(out_words) != n_out or len(records) != n_rec:
             raise AssertionError(f"transactor files hold {len(out_words)} words and "
                                  f"{len(records)} records, the HDL counted {n_out} and {n_rec}")
@@ -160,47 +157,59 @@ class ChipTB:
 
     @property
     def record_words(self) -> int:
-        """32-bit words per image record: stats, counts and membranes, padded."""
-        cfg = self.cfg
-        bits = 32 * len(regmap.STATS) + cfg.n_neurons * (cfg.cnt_w + cfg.v_w)
-        return bits // 32 + 1
+        return record_words(self.cfg)
 
-    def decode(self, out: BatchOutput) -> tuple[list[ImageResult], list[int]]:
-        """Per-image results from a batch's output words and records, plus cycles per image."""
-        cfg = self.cfg
-        n, vw, cw, nw = cfg.n_neurons, cfg.v_w, cfg.cnt_w, cfg.neur_w
-        kind = out.out_words >> (nw + 1)
-        flag = (out.out_words >> nw) & 1
-        idx = out.out_words & ((1 << nw) - 1)
-        ends = np.flatnonzero(kind == 1)
-        if len(out.out_words) and (not ends.size or ends[-1] != len(out.out_words) - 1):
-            raise AssertionError("output spikes after the last decision")
-        if len(ends) != len(out.records):
-            raise AssertionError(f"{len(ends)} decisions on m_aer but {len(out.records)} "
-                                 "images ended")
-        # unpack the records: membranes, counts, then the counter deltas, LSB first
-        bits = np.unpackbits(out.records.astype("<u4").view(np.uint8), axis=1,
-                             bitorder="little").astype(np.int64)
+    def decode(self, out: BatchOutput) -> BatchResult:
+        """What the chip did with each image of a batch, as the model reports it."""
+        return decode(self.cfg, out.out_words, out.records)
 
-        def fields(lo: int, width: int, count: int, signed: bool) -> np.ndarray:
-            f = bits[:, lo:lo + width * count].reshape(len(bits), count, width)
-            value = f @ (1 << np.arange(width, dtype=np.int64))
-            return value - (f[:, :, -1] << width) if signed else value
 
-        v = fields(0, vw, n, True)
-        c = fields(n * vw, cw, n, True)
-        stats = fields(n * (vw + cw), 32, len(regmap.STATS), False)
-        d = dict(zip(regmap.STATS, stats.T))
-        if np.any(d["images"] != 1):
-            raise AssertionError("the IMAGES counter did not move by exactly one per image")
-        results = []
-        start = 0
-        for i, end in enumerate(ends.tolist()):
-            spikes = list(zip(idx[start:end].tolist(), flag[start:end].tolist()))
-            start = end + 1
-            results.append(ImageResult(
-                cls=int(idx[end]), early=bool(flag[end]), in_events=int(d["in_events"][i]),
-                syn_events=int(d["syn_events"][i]), out_spikes=int(d["out_spikes"][i]),
-                dropped=int(d["dropped"][i]), skipped=int(d["skipped"][i]), spikes=spikes,
-                membranes=tuple(v[i].tolist()), counts=tuple(c[i].tolist())))
-        return results, d["cycles"].tolist()
+def record_words(cfg: ChipConfig) -> int:
+    """32-bit words per image record: stats, counts and membranes, padded."""
+    bits = 32 * len(regmap.STATS) + cfg.n_neurons * (cfg.cnt_w + cfg.v_w)
+    return bits // 32 + 1
+
+
+def read_outputs(cfg: ChipConfig, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The output words and the image records the transactors wrote in `folder`."""
+    out_words = np.fromfile(folder / "spirit_out.bin", dtype="<u4").astype(np.int64)
+    records = np.fromfile(folder / "spirit_rec.bin", dtype="<u4")
+    n = record_words(cfg)
+    return out_words, records.reshape(-1, n) if records.size else np.zeros((0, n), np.uint32)
+
+
+def decode(cfg: ChipConfig, out_words: np.ndarray, records: np.ndarray) -> BatchResult:
+    """What the chip did with each image, from the transactors' output words and records, in
+    the golden model's own form (cycles included, from the chip's cycle counter)."""
+    n, vw, cw, nw = cfg.n_neurons, cfg.v_w, cfg.cnt_w, cfg.neur_w
+    kind = out_words >> (nw + 1)
+    flag = (out_words >> nw) & 1
+    idx = out_words & ((1 << nw) - 1)
+    ends = np.flatnonzero(kind == 1)
+    if len(out_words) and (not ends.size or ends[-1] != len(out_words) - 1):
+        raise AssertionError("output spikes after the last decision")
+    if len(ends) != len(records):
+        raise AssertionError(f"{len(ends)} decisions on m_aer but {len(records)} images ended")
+    # unpack the records: membranes, counts, then the counter deltas, LSB first
+    bits = np.unpackbits(records.astype("<u4").view(np.uint8), axis=1,
+                         bitorder="little").astype(np.int64)
+
+    def fields(lo: int, width: int, count: int, signed: bool) -> np.ndarray:
+        f = bits[:, lo:lo + width * count].reshape(len(bits), count, width)
+        value = f @ (1 << np.arange(width, dtype=np.int64))
+        return value - (f[:, :, -1] << width) if signed else value
+
+    v = fields(0, vw, n, True)
+    c = fields(n * vw, cw, n, True)
+    stats = fields(n * (vw + cw), 32, len(regmap.STATS), False)
+    d = dict(zip(regmap.STATS, stats.T))
+    if np.any(d["images"] != 1):
+        raise AssertionError("the IMAGES counter did not move by exactly one per image")
+    spike = kind == 0
+    # spikes of image i lie between decision i-1 and decision i
+    spike_start = np.concatenate([[0], np.cumsum(ends - np.concatenate([[-1], ends[:-1]]) - 1)])
+    return BatchResult(
+        cls=idx[ends], early=flag[ends].astype(bool), in_events=d["in_events"],
+        syn_events=d["syn_events"], out_spikes=d["out_spikes"], dropped=d["dropped"],
+        skipped=d["skipped"], membranes=v, counts=c, spike_neuron=idx[spike],
+        spike_sign=flag[spike], spike_start=spike_start.astype(np.int64), cycles=d["cycles"])

@@ -28,6 +28,58 @@ def chip_build(cfg: ChipConfig, name: str | None = None, rtl_sources=None,
                  defines=defines or {})
 
 
+HARNESS = Path(__file__).resolve().parents[1] / "harness" / "spirit_harness.cpp"
+
+
+def harness_build(cfg: ChipConfig, rtl_sources=None, trace: str | None = None) -> Build:
+    """The same testbench top as chip_build, run by a C++ main instead of cocotb."""
+    build = chip_build(cfg, rtl_sources=rtl_sources, trace=trace)
+    build.name = build.name.replace("chip_", "harness_", 1)
+    build.main = HARNESS
+    return build
+
+
+def run_harness(job: Job, build: Build, workdir: Path, trace_file: str | None = None,
+                window: tuple[str, int, int] | None = None) -> tuple[dict, object]:
+    """Run all of `job`'s images in one batch through the C++ harness; return its report and
+    what the chip did with each image (decoded as the model reports it). With a trace file,
+    only the window (("image" or "cycle"), first, count) is dumped."""
+    import subprocess
+
+    import numpy as np
+
+    from .chip_env import decode, read_outputs
+
+    build.build()
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    words = np.concatenate(job.streams)
+    if len(words) > STIM_DEPTH:
+        raise ValueError(f"{len(words)} input words, the harness takes {STIM_DEPTH} at most")
+    words.astype(">u2" if job.cfg.addr_w + 1 <= 16 else ">u4").tofile(workdir / "spirit_stim.bin")
+    (workdir / "regs.txt").write_text(register_script(job))
+    cmd = [str(build.exe), "regs.txt", str(len(words))]
+    if trace_file:
+        kind, first, count = window or ("image", 0, len(job.streams))
+        cmd += [str(trace_file), kind, str(first), str(count)]
+    out = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"the C++ harness failed: {(out.stderr or out.stdout).strip()[-300:]}")
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    return report, decode(job.cfg, *read_outputs(job.cfg, workdir))
+
+
+def register_script(job: Job) -> str:
+    """The register writes that configure the chip and program its synapses, in order: what
+    ChipTB.configure and ChipTB.program do, as "addr value" lines for the C++ harness."""
+    from model import regmap
+
+    lines = [f"{a:x} {v:x}" for a, v in job.cfg.register_writes()]
+    lines += [f"{regmap.CELL_ROW:x} 0", f"{regmap.CELL_COL:x} 0"]
+    lines += [f"{regmap.CELL_DATA:x} {int(w):x}" for w in job.synapses.ravel()]
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class ChipRun:
     results: Results

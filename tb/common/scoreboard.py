@@ -13,7 +13,17 @@ from cocotb_bus.scoreboard import Scoreboard
 
 
 def first_difference(expected, actual) -> str | None:
-    """Describe where two transactions first differ, or None if they are equal."""
+    """Describe where two transactions first differ, or None if they are equal. A batch of
+    images (anything with `first_mismatch` and `image`) is compared as arrays, and only its
+    first differing image is described field by field."""
+    if hasattr(expected, "first_mismatch"):
+        i = expected.first_mismatch(actual)
+        if i is None:
+            return None
+        first = getattr(expected, "first_image", 0)
+        if i >= min(len(expected), len(actual)):
+            return f"images from {first}: expected {len(expected)} images, actual {len(actual)}"
+        return f"image {first + i}: " + first_difference(expected.image(i), actual.image(i))
     if expected == actual:
         return None
     if dataclasses.is_dataclass(expected) and type(expected) is type(actual):
@@ -77,10 +87,10 @@ class FieldScoreboard(Scoreboard):
         index, self.seen = self.seen, self.seen + 1
         diff = first_difference(exp, got)
         if diff is None:
-            self.matched += 1
+            self.matched += len(got) if hasattr(got, "first_mismatch") else 1
             return
         self.errors += 1
-        message = f"{self.label(index)}: {diff}"
+        message = diff if hasattr(exp, "first_mismatch") else f"{self.label(index)}: {diff}"
         if self.first_error is None:
             self.first_error = message
         log.error("MISMATCH %s", message)

@@ -149,7 +149,7 @@ module spirit_tb_top #(
   // ---- source -------------------------------------------------------------------------------
 
   reg [StimW-1:0] stim_mem [0:STIM_DEPTH-1];
-  reg            running = 1'b0;
+  reg            running /* verilator public_flat_rd */ = 1'b0;
   reg [31:0]     n_eoi = 32'd0;
 
   // once offered, a word stays offered until taken (AXI-Stream rule)
