@@ -19,6 +19,7 @@ WEIGHTS   ?=
 WAVES     ?= 0
 WAVES_FROM ?=
 WAVES_COUNT ?=
+WAVES_UNIT ?=
 BATCH     ?=
 REPORT    ?=
 # make test settings
@@ -36,7 +37,7 @@ help:
 	@echo "    MNIST_DIR=dir        MNIST files (default ../shared/data/mnist)"
 	@echo "    WEIGHTS=file         weights file (default weights/<dataset>.json)"
 	@echo "    WAVES=1              write a waveform trace of images WAVES_FROM.. (default 0),"
-	@echo "                         WAVES_COUNT of them (default 20)"
+	@echo "                         WAVES_COUNT of them (default 20); WAVES_UNIT=cycle counts cycles"
 	@echo "    REPORT=file          JSON report (default build/reports/sim_<dataset>.json)"
 	@echo "    BATCH=2000           images per testbench batch"
 	@echo "make test                regression: model, block testbenches, whole chip, CLI"
@@ -65,6 +66,7 @@ sim: export SPIRIT_WEIGHTS = $(WEIGHTS)
 sim: export SPIRIT_WAVES = $(WAVES)
 sim: export SPIRIT_WAVES_FROM = $(WAVES_FROM)
 sim: export SPIRIT_WAVES_COUNT = $(WAVES_COUNT)
+sim: export SPIRIT_WAVES_UNIT = $(WAVES_UNIT)
 sim: export SPIRIT_BATCH = $(BATCH)
 sim: export SPIRIT_REPORT = $(REPORT)
 sim: $(STAMP)

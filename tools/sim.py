@@ -4,10 +4,11 @@ the golden model, and a report of accuracy, events, energy, cycles and speed.
 
     python -m tools.sim [--dataset digits|mnist] [--images N] [--mnist-dir DIR]
                         [--weights FILE] [--waves 0|1] [--waves-from I] [--waves-count K]
-                        [--batch N] [--report FILE]
+                        [--waves-unit image|cycle] [--batch N] [--report FILE]
 
 Each option not given is read from the environment variable make passes (DATASET, N,
-MNIST_DIR, WEIGHTS, WAVES, WAVES_FROM, WAVES_COUNT, BATCH, REPORT, each prefixed SPIRIT_),
+MNIST_DIR, WEIGHTS, WAVES, WAVES_FROM, WAVES_COUNT, WAVES_UNIT, BATCH, REPORT, each prefixed
+SPIRIT_),
 then defaults.
 
 With waves, the checked run itself is not traced: the C++ harness runs the same model and
@@ -156,10 +157,10 @@ def check_report_path(value: str) -> Path:
     return path
 
 
-def trace_window(job, cfg, first: int, count: int, trace_file: Path, fst: bool,
+def trace_window(job, cfg, unit: str, first: int, count: int, trace_file: Path, fst: bool,
                  workdir: Path) -> None:
-    """Trace images first..first+count-1 with the C++ harness (same model, same transactors),
-    after checking what it ran against the model."""
+    """Trace images (or cycles) first..first+count-1 of the run with the C++ harness (same
+    model, same transactors), and check what it ran against the model."""
     from model import run_batch
     from tb.common.build import BuildError
     from tb.common.chip_run import harness_build, run_harness
@@ -167,11 +168,12 @@ def trace_window(job, cfg, first: int, count: int, trace_file: Path, fst: bool,
 
     from .waves import write_save_files
 
-    head = Job(cfg=cfg, synapses=job.synapses, streams=job.streams[:first + count])
+    streams = job.streams[:first + count] if unit == "image" else job.streams
+    head = Job(cfg=cfg, synapses=job.synapses, streams=streams)
     try:
         report, actual = run_harness(head, harness_build(cfg, trace="fst" if fst else "vcd"),
                                      workdir / "waves", str(trace_file.resolve()),
-                                     ("image", first, count))
+                                     (unit, first, count))
     except (BuildError, RuntimeError, ValueError) as exc:
         raise SpiritError(f"tracing failed: {exc}") from None
     model = run_batch(cfg, head.crossbar(), head.streams)
@@ -180,7 +182,9 @@ def trace_window(job, cfg, first: int, count: int, trace_file: Path, fst: bool,
         raise SpiritError(f"the traced run differs from the model at image {bad}")
     gtkw, tcl, sucl = write_save_files(cfg, trace_file, report["dumped_from_ps"],
                                        report["dumped_to_ps"] - report["dumped_from_ps"])
-    print(f"waves:  {shown(trace_file)}: images {first}..{first + count - 1}, "
+    if not report["dumped_to_ps"]:
+        raise SpiritError(f"the run has no {unit} {first}: nothing was traced")
+    print(f"waves:  {shown(trace_file)}: {unit}s {first}..{first + count - 1}, "
           f"{len(model)} of {len(model)} images bit-exact in the traced run")
     print(f"        gtkwave -S {shown(tcl)} {shown(gtkw)}")
     print(f"        surfer {shown(trace_file)} --command-file {shown(sucl)}")
@@ -196,6 +200,7 @@ def main(argv=None) -> int:
     ap.add_argument("--waves", help="1: write a waveform trace (default 0)")
     ap.add_argument("--waves-from", help="first image traced (default 0)")
     ap.add_argument("--waves-count", help="images traced (default 20)")
+    ap.add_argument("--waves-unit", help="image (default) or cycle: the unit of the window")
     ap.add_argument("--batch", help="images per transactor batch (default 2000)")
     ap.add_argument("--report", help="JSON report (default: build/reports/...)")
     args = ap.parse_args(argv)
@@ -205,8 +210,12 @@ def main(argv=None) -> int:
         raise SpiritError(f"DATASET must be one of {', '.join(DATASETS)}, got '{name}'")
     waves = flag("WAVES", setting(args.waves, "SPIRIT_WAVES", "0"))
     waves_from = whole("WAVES_FROM", setting(args.waves_from, "SPIRIT_WAVES_FROM", "0"), 0)
+    unit = setting(args.waves_unit, "SPIRIT_WAVES_UNIT", "image")
+    if unit not in ("image", "cycle"):
+        raise SpiritError(f"WAVES_UNIT must be image or cycle, got '{unit}'")
     waves_count = whole("WAVES_COUNT", setting(args.waves_count, "SPIRIT_WAVES_COUNT",
-                                               str(WAVES_IMAGES)), 1)
+                                               str(WAVES_IMAGES if unit == "image" else 2000)),
+                        1)
     batch = whole("BATCH", setting(args.batch, "SPIRIT_BATCH", "2000"), 1, 16384)
     weights_path = Path(setting(args.weights, "SPIRIT_WEIGHTS", default_weights(name)))
     folder = mnist_dir(setting(args.mnist_dir, "SPIRIT_MNIST_DIR"))
@@ -220,9 +229,10 @@ def main(argv=None) -> int:
     count = setting(args.images, "SPIRIT_N")
     default_n = min(len(data), 1000 if name == "mnist" else len(data))
     n = whole("N", count, 1, len(data)) if count is not None else default_n
-    if waves and waves_from >= n:
-        raise SpiritError(f"WAVES_FROM must be below the {n} images run, got {waves_from}")
-    waves_count = min(waves_count, n - waves_from)
+    if waves and unit == "image":
+        if waves_from >= n:
+            raise SpiritError(f"WAVES_FROM must be below the {n} images run, got {waves_from}")
+        waves_count = min(waves_count, n - waves_from)
     data = data.head(n)
     if weights.n_inputs != data.n_inputs:
         raise SpiritError(f"{weights_path} is for {weights.n_inputs} inputs, the {name} "
@@ -262,11 +272,14 @@ def main(argv=None) -> int:
                   "too", file=sys.stderr)
         trace_file = BUILD_ROOT / "waves" / f"spirit_{name}.{'fst' if fst else 'vcd'}"
         trace_file.parent.mkdir(parents=True, exist_ok=True)
-        traced = streams[waves_from:waves_from + waves_count]
-        size = sum(len(s) for s in traced) * 2 * VCD_BYTES_PER_CYCLE
+        if unit == "image":
+            size = sum(len(s) for s in streams[waves_from:waves_from + waves_count]) * 2 * \
+                VCD_BYTES_PER_CYCLE
+        else:
+            size = waves_count * VCD_BYTES_PER_CYCLE
         if not fst and size > 1 << 30:
-            print(f"note: the trace of {waves_count} images will take about {size >> 20} MB; "
-                  "lower WAVES_COUNT to trace fewer", file=sys.stderr)
+            print(f"note: the trace will take about {size >> 20} MB; lower WAVES_COUNT to "
+                  "trace less", file=sys.stderr)
     build = chip_build(cfg)
     print(f"SPIRIT twin: {n} {name} test images, {cfg.n_inputs} inputs x {cfg.n_neurons} "
           f"neurons, th {cfg.th_pos}, dS {cfg.ds}, weights {shown(weights_path)}")
@@ -294,7 +307,7 @@ def main(argv=None) -> int:
                           "the figures above are the run's") from None
     print(f"report: {shown(report)}")
     if trace_file:
-        trace_window(job, cfg, waves_from, waves_count, trace_file, fst, workdir)
+        trace_window(job, cfg, unit, waves_from, waves_count, trace_file, fst, workdir)
     return 0
 
 
