@@ -107,6 +107,24 @@ module spirit_decision #(
   wire signed [CNT_W:0] gap = {top[CNT_W-1], top} - {second[CNT_W-1], second};
   assign gap_reached_o = ds_i != {CNT_W{1'b0}} && gap >= $signed({1'b0, ds_i});
 
+`ifndef SYNTHESIS
+`ifndef SPIRIT_NO_ASSERT
+  // Input checks, in simulation only: a neuron spikes at most one way per step, and no
+  // control input is unknown.
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (rst_ni) begin
+      if ((inc_i & dec_i) != {N_NEURONS{1'b0}}) begin
+        $error("spirit_decision %m: a neuron counted up and down in one step (inc_i & dec_i)");
+      end
+      // unknown inputs (4-state simulators)
+      if (^clear_i === 1'bx) $fatal(1, "spirit_decision %m: clear_i is X or Z");
+      if (^{inc_i, dec_i} === 1'bx) $fatal(1, "spirit_decision %m: inc_i or dec_i is X or Z");
+      if (^{net_i, ds_i} === 1'bx) $fatal(1, "spirit_decision %m: net_i or ds_i is X or Z");
+    end
+  end
+`endif
+`endif
+
 endmodule
 
 `default_nettype wire

@@ -78,13 +78,21 @@ module spirit_fifo #(
 
 `ifndef SYNTHESIS
 `ifndef SPIRIT_NO_ASSERT
-  // protocol: a writer that holds valid while stalled must hold its data too
+  // Protocol checks, in simulation only. A broken rule is reported with $error (which also
+  // stops Verilator); an unknown (X or Z) handshake input stops a 4-state simulator with $fatal.
+  localparam [31:0]        Depth32 = DEPTH;
+  localparam [LEVEL_W-1:0] Full    = Depth32[LEVEL_W-1:0];
+
   reg             s_stall_q;
   reg [WIDTH-1:0] s_data_q;
+  reg             m_stall_q;
+  reg [WIDTH-1:0] m_data_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s_stall_q <= 1'b0;
+      m_stall_q <= 1'b0;
     end else begin
+      // a writer that holds valid while stalled must hold its data too
       s_stall_q <= s_valid_i && full;
       if (s_stall_q && !s_valid_i) begin
         $error("spirit_fifo %m: s_valid_i dropped while stalled");
@@ -92,9 +100,38 @@ module spirit_fifo #(
       if (s_stall_q && s_valid_i && s_data_i !== s_data_q) begin
         $error("spirit_fifo %m: s_data_i changed while stalled");
       end
+      // the head word stays offered, unchanged, until it is taken
+      m_stall_q <= m_valid_o && !m_ready_i;
+      if (m_stall_q && !m_valid_o) begin
+        $error("spirit_fifo %m: m_valid_o dropped while stalled");
+      end
+      if (m_stall_q && m_valid_o && m_data_o !== m_data_q) begin
+        $error("spirit_fifo %m: m_data_o changed while stalled");
+      end
+      // no overflow, no underflow
+      if (s_valid_i && s_ready_o && level_o == Full) begin
+        $error("spirit_fifo %m: overflow, a word accepted while full");
+      end
+      if (m_valid_o && m_ready_i && level_o == {LEVEL_W{1'b0}}) begin
+        $error("spirit_fifo %m: underflow, a word taken while empty");
+      end
+      if (level_o > Full) begin
+        $error("spirit_fifo %m: overflow, level_o %0d above DEPTH %0d", level_o, DEPTH);
+      end
+      // unknown handshake inputs (4-state simulators)
+      if (rst_ni === 1'b1) begin
+        if (^s_valid_i === 1'bx) $fatal(1, "spirit_fifo %m: s_valid_i is X or Z");
+        if (^m_ready_i === 1'bx) $fatal(1, "spirit_fifo %m: m_ready_i is X or Z");
+        if (s_valid_i === 1'b1 && ^s_data_i === 1'bx) begin
+          $fatal(1, "spirit_fifo %m: s_data_i is X or Z while s_valid_i is high");
+        end
+      end
     end
   end
-  always @(posedge clk_i) s_data_q <= s_data_i;
+  always @(posedge clk_i) begin
+    s_data_q <= s_data_i;
+    m_data_q <= m_data_o;
+  end
 `endif
 `endif
 

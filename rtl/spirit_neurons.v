@@ -132,6 +132,31 @@ module spirit_neurons #(
     end
   endgenerate
 
+`ifndef SYNTHESIS
+`ifndef SPIRIT_NO_ASSERT
+  // Input checks, in simulation only: the settings a step uses lie in their ranges (the
+  // register block guarantees it on the chip), and no control input is unknown.
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (rst_ni) begin
+      if (step_i && (th_pos_i == {V_W{1'b0}} || th_pos_i[V_W-1] ||
+                     th_neg_i == {V_W{1'b0}} || th_neg_i[V_W-1])) begin
+        $error("spirit_neurons %m: a step with a threshold out of range (th_pos_i %0d, %s%0d)",
+               th_pos_i, "th_neg_i ", th_neg_i);
+      end
+      if (step_i && leak_i[V_W-1]) begin
+        $error("spirit_neurons %m: a step with leak_i %0d above 2^(V_W-1)-1", leak_i);
+      end
+      // unknown inputs (4-state simulators)
+      if (^step_i === 1'bx) $fatal(1, "spirit_neurons %m: step_i is X or Z");
+      if (^clear_i === 1'bx) $fatal(1, "spirit_neurons %m: clear_i is X or Z");
+      if (step_i === 1'b1 && ^{w_i, th_pos_i, th_neg_i, leak_i, refrac_i, neg_en_i} === 1'bx) begin
+        $fatal(1, "spirit_neurons %m: w_i or a setting is X or Z during a step");
+      end
+    end
+  end
+`endif
+`endif
+
 endmodule
 
 `default_nettype wire

@@ -135,6 +135,67 @@ module spirit_out_path #(
     .level_o   (fifo_level_o)
   );
 
+`ifndef SYNTHESIS
+`ifndef SPIRIT_NO_ASSERT
+  // Protocol checks, in simulation only (m_aer itself is checked by the FIFO). A broken rule is
+  // reported with $error; an unknown (X or Z) control input stops a 4-state simulator.
+  reg                 spk_stall_q, dec_stall_q;
+  reg [N_NEURONS-1:0] spk_pos_q, spk_neg_q;
+  reg [NEUR_W-1:0]    dec_class_q;
+  reg                 dec_early_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      spk_stall_q <= 1'b0;
+      dec_stall_q <= 1'b0;
+    end else begin
+      // a step and a decision stay offered, unchanged, until taken
+      spk_stall_q <= spk_valid_i && !spk_ready_o;
+      dec_stall_q <= dec_valid_i && !dec_ready_o;
+      if (spk_stall_q && !spk_valid_i) begin
+        $error("spirit_out_path %m: spk_valid_i dropped while stalled");
+      end
+      if (spk_stall_q && spk_valid_i && (spk_pos_i !== spk_pos_q || spk_neg_i !== spk_neg_q)) begin
+        $error("spirit_out_path %m: spk_pos_i or spk_neg_i changed while stalled");
+      end
+      if (dec_stall_q && !dec_valid_i) begin
+        $error("spirit_out_path %m: dec_valid_i dropped while stalled");
+      end
+      if (dec_stall_q && dec_valid_i &&
+          (dec_class_i !== dec_class_q || dec_early_i !== dec_early_q)) begin
+        $error("spirit_out_path %m: dec_class_i or dec_early_i changed while stalled");
+      end
+      // a decision must follow the spikes that led to it, never pass them
+      if (spk_valid_i && spk_ready_o && dec_push) begin
+        $error("spirit_out_path %m: a spike step and a decision accepted in the same cycle");
+      end
+      // at most one spike per neuron per step
+      if (spk_valid_i && (spk_pos_i & spk_neg_i) != {N_NEURONS{1'b0}}) begin
+        $error("spirit_out_path %m: a neuron fired both ways in one step (spk_pos_i & spk_neg_i)");
+      end
+      // unknown inputs (4-state simulators)
+      if (rst_ni === 1'b1) begin
+        if (^spk_valid_i === 1'bx) $fatal(1, "spirit_out_path %m: spk_valid_i is X or Z");
+        if (^dec_valid_i === 1'bx) $fatal(1, "spirit_out_path %m: dec_valid_i is X or Z");
+        if (^m_aer_ready_i === 1'bx) $fatal(1, "spirit_out_path %m: m_aer_ready_i is X or Z");
+        if (^clear_i === 1'bx) $fatal(1, "spirit_out_path %m: clear_i is X or Z");
+        if (spk_valid_i === 1'b1 && ^{spk_pos_i, spk_neg_i} === 1'bx) begin
+          $fatal(1, "spirit_out_path %m: spk_pos_i or spk_neg_i is X or Z while spk_valid_i");
+        end
+        if (dec_valid_i === 1'b1 && ^{dec_class_i, dec_early_i} === 1'bx) begin
+          $fatal(1, "spirit_out_path %m: dec_class_i or dec_early_i is X or Z while dec_valid_i");
+        end
+      end
+    end
+  end
+  always @(posedge clk_i) begin
+    spk_pos_q   <= spk_pos_i;
+    spk_neg_q   <= spk_neg_i;
+    dec_class_q <= dec_class_i;
+    dec_early_q <= dec_early_i;
+  end
+`endif
+`endif
+
 endmodule
 
 `default_nettype wire

@@ -122,6 +122,41 @@ module spirit_router #(
     end
   end
 
+`ifndef SYNTHESIS
+`ifndef SPIRIT_NO_ASSERT
+  // Protocol checks, in simulation only (see spirit_fifo for the s_aer handshake itself).
+  reg             ev_stall_q;
+  reg [ROW_W-1:0] ev_row_q;
+  reg             ev_eoi_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ev_stall_q <= 1'b0;
+    end else begin
+      // a decoded event stays offered, unchanged, until the core takes it
+      ev_stall_q <= ev_valid_o && !ev_ready_i;
+      if (ev_stall_q && !ev_valid_o) begin
+        $error("spirit_router %m: ev_valid_o dropped while stalled");
+      end
+      if (ev_stall_q && ev_valid_o && (ev_row_o !== ev_row_q || ev_eoi_o !== ev_eoi_q)) begin
+        $error("spirit_router %m: ev_row_o or ev_eoi_o changed while stalled");
+      end
+      // unknown inputs (4-state simulators): name the chip's own ports
+      if (rst_ni === 1'b1) begin
+        if (^s_aer_valid_i === 1'bx) $fatal(1, "spirit_router %m: s_aer_valid_i is X or Z");
+        if (s_aer_valid_i === 1'b1 && ^s_aer_data_i === 1'bx) begin
+          $fatal(1, "spirit_router %m: s_aer_data_i is X or Z while s_aer_valid_i is high");
+        end
+        if (^ev_ready_i === 1'bx) $fatal(1, "spirit_router %m: ev_ready_i is X or Z");
+      end
+    end
+  end
+  always @(posedge clk_i) begin
+    ev_row_q <= ev_row_o;
+    ev_eoi_q <= ev_eoi_o;
+  end
+`endif
+`endif
+
 endmodule
 
 `default_nettype wire

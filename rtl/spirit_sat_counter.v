@@ -46,6 +46,38 @@ module spirit_sat_counter #(
     end
   end
 
+`ifndef SYNTHESIS
+`ifndef SPIRIT_NO_ASSERT
+  // Checks, in simulation only: the count goes down only through clear_i or reset (it never
+  // wraps), and an increment lost at the maximum always raises overflow_o.
+  reg [WIDTH-1:0] count_q;
+  reg             clear_q;
+  reg             lost_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      clear_q <= 1'b1;
+      lost_q  <= 1'b0;
+    end else begin
+      if (!clear_q && count_o < count_q) begin
+        $error("spirit_sat_counter %m: count_o went down from %0d to %0d without clear_i",
+               count_q, count_o);
+      end
+      if (!clear_q && lost_q && !overflow_o) begin
+        $error("spirit_sat_counter %m: an increment was lost at the maximum, overflow_o is low");
+      end
+      clear_q <= clear_i;
+      lost_q  <= sum[WIDTH] && !clear_i;
+      // unknown inputs (4-state simulators)
+      if (rst_ni === 1'b1) begin
+        if (^clear_i === 1'bx) $fatal(1, "spirit_sat_counter %m: clear_i is X or Z");
+        if (^inc_i === 1'bx) $fatal(1, "spirit_sat_counter %m: inc_i is X or Z");
+      end
+    end
+  end
+  always @(posedge clk_i) count_q <= count_o;
+`endif
+`endif
+
 endmodule
 
 `default_nettype wire

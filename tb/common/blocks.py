@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .build import RTL, Build, Results
+from .build import ROOT, RTL, Build, Results
 
 
 @dataclass
@@ -26,18 +27,24 @@ class Block:
     def id(self) -> str:
         return f"{self.name}_{self.variant}" if self.variant else self.name
 
-    def build(self, tag: str = "") -> Build:
-        label = "_".join(f"{v}" for v in self.parameters.values())
+    def build(self, tag: str = "", coverage: bool = False) -> Build:
+        """The Verilator build of this block; with `coverage`, a line and toggle coverage
+        build in a folder of its own."""
+        label = "_".join(f"{v}" for v in self.parameters.values() if not isinstance(v, str))
         return Build(name=f"blk_{self.id}{tag}_{label}", top=self.top,
                      sources=[RTL / f"spirit_{f}.v" for f in self.files],
-                     parameters=self.parameters, public_all=True)
+                     parameters=self.parameters, public_all=True, coverage=coverage)
 
-    def run(self, seed: int = 1, testcase: str | None = None, timeout: float = 900) -> Results:
-        build = self.build()
+    def run(self, seed: int = 1, testcase: str | None = None, timeout: float = 900,
+            build: Build | None = None, test_dir: Path | None = None) -> Results:
+        """Build (if needed) and run the block's cocotb module, on `build` if given (such as
+        a coverage build); the run folder is `test_dir`, by default run_<seed> in the build
+        folder."""
+        build = build or self.build()
         build.build()
         return build.run(f"tb.{self.name}.test_{self.name}", testcase=testcase, seed=seed,
                          env={"SPIRIT_PARAMS": json.dumps(self.parameters)},
-                         test_dir=build.dir / f"run_{seed}", timeout=timeout)
+                         test_dir=test_dir or build.dir / f"run_{seed}", timeout=timeout)
 
 
 def params() -> dict:
@@ -73,6 +80,10 @@ BLOCKS = [
           {"N_INPUTS": 144, "ADDR_W": 8, "FIFO_DEPTH": 8, "STAT_W": 8}),
     Block("xbar", "spirit_xbar_ctrl", ["rram_array", "xbar_ctrl"],
           {"N_INPUTS": 20, "N_NEURONS": 5, "CELLS": 4}),
+    # the array preloaded from a $readmemh image instead of programmed
+    Block("xbar_init", "spirit_xbar_ctrl", ["rram_array", "xbar_ctrl"],
+          {"N_INPUTS": 20, "N_NEURONS": 5, "CELLS": 4,
+           "INIT_FILE": str(ROOT / "tb" / "xbar_init" / "cells.hex")}),
     Block("neurons", "spirit_neurons", ["neurons"],
           {"N_NEURONS": 7, "W_W": 4, "V_W": 6, "RF_W": 3}),
     Block("decision", "spirit_decision", ["decision"], {"N_NEURONS": 6, "CNT_W": 4, "V_W": 6}),

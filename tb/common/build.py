@@ -42,6 +42,8 @@ RUNTIME_OBJECTS = ("verilated.o", "verilated_dpi.o", "verilated_vpi.o", "verilat
                    "verilated_threads.o", "verilated_vcd_c.o", "verilated_fst_c.o",
                    "verilated_cov.o", "verilated_random.o", "verilated_save.o")
 OBJECT_CACHE = BUILD_ROOT / ".objects"
+# Verilator configuration of coverage builds: counters for rtl/ only
+COVERAGE_CONFIG = Path(__file__).resolve().parent / "coverage.vlt"
 USE_OBJECT_CACHE = os.environ.get("SPIRIT_OBJECT_CACHE", "1") != "0"
 
 
@@ -101,10 +103,13 @@ class Build:
     opt: str = "-O2"
     # a C++ main of our own instead of cocotb's: no VPI, no Python
     main: Path | None = None
+    # line and toggle coverage of rtl/ compiled in; such a build lives in build/<name>_cov, so
+    # it never replaces the normal one, and each run writes coverage.dat in its test folder
+    coverage: bool = False
 
     @property
     def dir(self) -> Path:
-        return BUILD_ROOT / self.name
+        return BUILD_ROOT / (f"{self.name}_cov" if self.coverage else self.name)
 
     @property
     def exe(self) -> Path:
@@ -127,6 +132,9 @@ class Build:
             cmd += ["--trace-fst", "--trace-structs"]
         elif self.trace == "vcd":
             cmd += ["--trace", "--trace-structs"]
+        if self.coverage:
+            # the configuration file keeps the counters out of everything but rtl/
+            cmd += ["--coverage-line", "--coverage-toggle", str(COVERAGE_CONFIG)]
         cmd += self.extra_args
         cmd += [f"-D{k}={v}" for k, v in self.defines.items()]
         cmd += [f"-G{k}={_param(v)}" for k, v in self.parameters.items()]
@@ -137,7 +145,8 @@ class Build:
     def _digest(self) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([self._command(), self.opt, verilator_version()]).encode())
-        for src in self.sources + ([self.main] if self.main else []):
+        for src in self.sources + ([self.main] if self.main else []) + \
+                ([COVERAGE_CONFIG] if self.coverage else []):
             h.update(Path(src).read_bytes())
         return h.hexdigest()
 
@@ -145,7 +154,7 @@ class Build:
         """Build unless an identical build is there; return the seconds spent. Parallel
         callers of the same build wait for each other."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir.parent / f".{self.name}.lock", "w") as lock:
+        with open(self.dir.parent / f".{self.dir.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             return self._build_locked()
 
@@ -208,6 +217,8 @@ class Build:
         test_dir.mkdir(parents=True, exist_ok=True)
         results_file = test_dir / "results.xml"
         results_file.unlink(missing_ok=True)
+        if self.coverage:
+            (test_dir / "coverage.dat").unlink(missing_ok=True)
         run_env = verilator_env()
         run_env.update(env or {})
         run_env.update({

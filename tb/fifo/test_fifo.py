@@ -10,6 +10,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 
+from tb.common import fcov
 from tb.common.agents import StreamSink, StreamSource
 from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard
@@ -67,6 +68,7 @@ class FifoTB:
             self.full_stalls += n == self.depth and bool(d.s_valid_i.value)
             self.empty_cycles += n == 0
             self.push_pop += push and pop
+            fcov.fifo_cycle(n, self.depth, bool(d.s_valid_i.value), push, pop)
             if pop:
                 self.popped.append(self.ref.popleft())
             if push:

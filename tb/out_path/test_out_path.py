@@ -15,6 +15,7 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from model.chip import round_robin
 from model.config import clog2
+from tb.common import fcov
 from tb.common.agents import StreamSink, StreamSource
 from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard, TransactionMonitor
@@ -102,6 +103,7 @@ class OutPathTB:
             self.spike_pulses += spike_out
             self.full_cycles += not room
             self.held_cycles += self.pending > 0 and not room
+            fcov.out_path_cycle(self.level, depth, self.pending, int(d.m_aer_ready_i.value))
             if int(d.spk_valid_i.value) and spk_ready:
                 pos, neg = int(d.spk_pos_i.value), int(d.spk_neg_i.value)
                 self.pending = bin(pos | neg).count("1")

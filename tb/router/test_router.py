@@ -11,6 +11,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 
+from tb.common import fcov
 from tb.common.agents import StreamSink, StreamSource
 from tb.common.blocks import params, reset, start_clock
 from tb.common.scoreboard import FieldScoreboard
@@ -123,6 +124,8 @@ class RouterTB:
             self.full_cycles += n == self.depth
             self.drops_while_stalled += bad and not ev_ready
             self.clear_err_with_error += bad and clear_err != 0
+            fcov.router_cycle(n, self.depth, bool(d.s_aer_valid_i.value), kind, ev_ready,
+                              self.count == self.count_max)
             if clear_count:
                 self.count, self.overflow = 0, 0
             elif bad:
