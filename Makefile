@@ -22,13 +22,20 @@ WAVES_COUNT ?=
 WAVES_UNIT ?=
 BATCH     ?=
 REPORT    ?=
+DEVICES   ?= 0
+RESET     ?=
+VERIFY    ?=
+DEVICE_SEED ?=
+# make soak settings
+MINUTES   ?=
+SEED      ?=
 # make test settings
 JOBS      ?= auto
 PYTEST_ARGS ?=
 
 export MNIST_DIR
 
-.PHONY: help sim test train results bench lint synth icarus clean distclean venv
+.PHONY: help sim test train results devices bench lint synth icarus coverage soak clean distclean venv
 
 help:
 	@echo "make sim                 whole chip in RTL on scikit-learn's 8x8 digits (64 inputs)"
@@ -40,10 +47,18 @@ help:
 	@echo "                         WAVES_COUNT of them (default 20); WAVES_UNIT=cycle counts cycles"
 	@echo "    REPORT=file          JSON report (default build/reports/sim_<dataset>.json)"
 	@echo "    BATCH=2000           images per testbench batch"
+	@echo "    DEVICES=1            calibrated RRAM devices instead of ideal cells; with them"
+	@echo "    RESET=weak VERIFY=2  the weak RESET, program-and-verify rounds; DEVICE_SEED=n"
 	@echo "make test                regression: model, block testbenches, whole chip, CLI"
 	@echo "    JOBS=auto            parallel workers; PYTEST_ARGS=... more pytest options"
 	@echo "make train               retrain the weights files in weights/ (about 2 minutes)"
 	@echo "make results             the twin beside the chip: docs/results.md (about 3 minutes)"
+	@echo "make devices             RRAM devices: the chip's programming table, sweeps, read-disturb"
+	@echo "                         soak: docs/devices.md (about 8 minutes)"
+	@echo "make coverage            Verilator line and toggle coverage of rtl/ and functional coverage,"
+	@echo "                         merged: build/coverage/report.txt (about 6 minutes)"
+	@echo "make soak                random stream through the whole chip, bit-exact, for MINUTES=3;"
+	@echo "                         SEED=n replays a seed"
 	@echo "make lint                verilator --lint-only -Wall on every RTL module, ruff on Python"
 	@echo "make synth               Yosys on every module and the chip (144, 64 inputs): cells, flip-flops"
 	@echo "make icarus              Icarus Verilog: elaborate every module, smoke-simulate the chip"
@@ -54,6 +69,8 @@ help:
 venv: $(STAMP)
 
 $(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: $(PYTHON) \
+	is Python %d.%d; 3.11 or newer is needed: make ... PYTHON=python3.12" % sys.version_info[:2])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	@touch $@
@@ -69,6 +86,10 @@ sim: export SPIRIT_WAVES_COUNT = $(WAVES_COUNT)
 sim: export SPIRIT_WAVES_UNIT = $(WAVES_UNIT)
 sim: export SPIRIT_BATCH = $(BATCH)
 sim: export SPIRIT_REPORT = $(REPORT)
+sim: export SPIRIT_DEVICES = $(DEVICES)
+sim: export SPIRIT_RESET = $(RESET)
+sim: export SPIRIT_VERIFY = $(VERIFY)
+sim: export SPIRIT_DEVICE_SEED = $(DEVICE_SEED)
 sim: $(STAMP)
 	@$(PY) -m tools.sim
 
@@ -81,6 +102,9 @@ train: $(STAMP)
 results: $(STAMP)
 	@$(PY) -m tools.results
 
+devices: $(STAMP)
+	@$(PY) -m tools.devices
+
 bench: $(STAMP)
 	@$(PY) -m tools.bench
 
@@ -89,6 +113,14 @@ synth: $(STAMP)
 
 icarus: $(STAMP)
 	@$(PY) -m tools.icarus
+
+coverage: $(STAMP)
+	@$(PY) -m tools.coverage
+
+soak: export SPIRIT_SOAK_MINUTES = $(MINUTES)
+soak: export SPIRIT_SOAK_SEED = $(SEED)
+soak: $(STAMP)
+	@$(PY) -m tools.soak
 
 lint: $(STAMP)
 	$(PY) -m tools.lint

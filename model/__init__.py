@@ -4,13 +4,15 @@
 from .batch import BatchResult, run_batch, split_images
 from .chip import ChipModel, ImageResult
 from .config import DIGITS, SPIRIT, ChipConfig
+from .device import DeviceMap, DeviceParams
 from .encoding import RateEncoder
 from .energy import EnergyModel
 from .errors import ConfigError, DataError, SpiritError
-from .rram import Crossbar, IdealReadPath
+from .rram import Crossbar
 
 __all__ = [
     "BatchResult", "ChipConfig", "ChipModel", "ConfigError", "Crossbar", "DIGITS", "DataError",
-    "EnergyModel", "IdealReadPath", "ImageResult", "RateEncoder", "SPIRIT", "SpiritError",
+    "DeviceMap", "DeviceParams", "EnergyModel", "ImageResult", "RateEncoder", "SPIRIT",
+    "SpiritError",
     "run_batch", "split_images",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 
 from .chip import ImageResult
 from .config import ChipConfig
-from .errors import ConfigError
+from .device import read_row
 from .rram import Crossbar
 
 
@@ -96,15 +96,24 @@ NEVER = 1 << 62
 
 
 @numba.njit(cache=True, nogil=True)
-def _run(words, start, length, w, s, v_out, c_out, cls, early, in_events, dropped, skipped,
+def _run(words, start, length, w, s, dev, state, codes, stuck, limit, row_reads, counters,
+         noise_thr, noise_seed, v_out, c_out, cls, early, in_events, dropped, skipped,
          cycles, sp_neuron, sp_sign, sp_start):  # pragma: no cover - compiled
     """The chip, image after image, with the cycle timing of model.chip.Timing. `words` holds
-    every image's words but its EOI; `s` holds the settings (see run_batch). Returns the
-    number of output spikes, or -1 if the spike arrays are too small."""
+    every image's words but its EOI; `s` holds the settings (see run_batch), `dev` the read
+    path's: [reads change state, multi-level, cells per synapse, cells, sense_ref, code_max].
+    When reads change nothing, `w` holds every row's weights; otherwise each row is read
+    through model.device.read_row. Returns the number of output spikes, or -1 if the spike
+    arrays are too small."""
     leak, th_pos, th_neg, neg_en, net, refrac = s[0], s[1], s[2], s[3], s[4], s[5]
     v_min, v_max, c_min, c_max, ds, v_w = s[6], s[7], s[8], s[9], s[10], s[11]
     n_inputs, addr_w = s[12], s[13]
+    dynamic, mlc, cps, cells, sense_ref, code_max = dev[0], dev[1], dev[2], dev[3], dev[4], \
+        dev[5]
     n = w.shape[1]
+    cells_per_row = n * cps
+    row_codes = np.zeros(cells_per_row, np.int64)
+    wrow = np.zeros(n, np.int64)
     v = np.zeros(n, np.int64)
     refr = np.zeros(n, np.int64)
     cnt = np.zeros(n, np.int64)
@@ -128,6 +137,24 @@ def _run(words, start, length, w, s, v_out, c_out, cls, early, in_events, droppe
             if c >= gap_at:
                 skipped[b] += 1
                 continue
+            # the crossbar read
+            if dynamic:
+                read_row(word, cells_per_row, state, codes, stuck, limit, row_reads, counters,
+                         noise_thr, noise_seed, code_max, row_codes)
+                for j in range(n):
+                    if mlc:
+                        mag = row_codes[j * 2]
+                        wrow[j] = -mag if row_codes[j * 2 + 1] >= sense_ref else mag
+                    else:
+                        acc = 0
+                        for q in range(cells):
+                            acc += row_codes[j * cps + q] - row_codes[j * cps + cells + q]
+                        wrow[j] = acc
+            else:
+                row_reads[word] += 1
+                counters[0] += 1
+                for j in range(n):
+                    wrow[j] = w[word, j]
             for j in range(n):
                 x = v[j]
                 if x > leak:
@@ -136,7 +163,7 @@ def _run(words, start, length, w, s, v_out, c_out, cls, early, in_events, droppe
                     x += leak
                 else:
                     x = 0
-                x += w[word, j]
+                x += wrow[j]
                 x = min(v_max, max(v_min, x))
                 sign[j] = 0
                 if refr[j] == 0:
@@ -209,13 +236,13 @@ def _run(words, start, length, w, s, v_out, c_out, cls, early, in_events, droppe
 
 
 def run_batch(config: ChipConfig, crossbar: Crossbar, streams: list[np.ndarray]) -> BatchResult:
-    """Run images through the model. Each stream holds one image's words and ends with EOI."""
+    """Run images through the model. Each stream holds one image's words and ends with EOI.
+    The crossbar's cells, read counts and counters move on as the chip's would."""
     cfg = config.validate()
-    if not getattr(crossbar.read_path, "stateless", False):
-        raise ConfigError("the batch model needs a read path whose reads do not change state; "
-                          "use model.chip.ChipModel")
+    if (crossbar.n_inputs, crossbar.n_neurons, crossbar.cells, crossbar.mlc) != (
+            cfg.n_inputs, cfg.n_neurons, cfg.cells, cfg.mlc):
+        raise ValueError("crossbar and configuration differ in size or kind of cell")
     n, n_img = cfg.n_neurons, len(streams)
-    weights = np.ascontiguousarray(crossbar.weights(), dtype=np.int64)
     lens = np.array([len(x) for x in streams], dtype=np.int64)
     words = np.concatenate(streams).astype(np.int64) if n_img else np.zeros(0, np.int64)
 
@@ -234,21 +261,33 @@ def run_batch(config: ChipConfig, crossbar: Crossbar, streams: list[np.ndarray])
     settings = np.array([cfg.leak, cfg.th_pos, cfg.th_neg, int(cfg.neg_en), int(cfg.net_count),
                          cfg.refrac, cfg.v_min, cfg.v_max, cfg.cnt_min, cfg.cnt_max, cfg.ds,
                          cfg.v_w, cfg.n_inputs, cfg.addr_w], dtype=np.int64)
+    dynamic = not crossbar.stateless
+    dev = np.array([int(dynamic), int(cfg.mlc), crossbar.cps, cfg.cells, crossbar.sense_ref,
+                    crossbar.code_max], dtype=np.int64)
+    weights = np.ascontiguousarray(crossbar.weights() if not dynamic
+                                   else np.zeros((cfg.n_inputs, n)), dtype=np.int64)
+    d = crossbar.device
     v = np.zeros((n_img, n), np.int64)
     c = np.zeros((n_img, n), np.int64)
     cls = np.zeros(n_img, np.int64)
     spike_start = np.zeros(n_img + 1, np.int64)
     cap = max(1024, 4 * int(body.size))
     while True:
+        # the crossbar's state moves on during the run: work on copies until the run fits
+        state, row_reads = crossbar.state.copy(), crossbar.row_reads.copy()
+        xcounters = crossbar.counters.copy()
         counters = [np.zeros(n_img, np.int64) for _ in range(4)]
         early = np.zeros(n_img, np.bool_)
         spike_neuron = np.zeros(cap, np.int64)
         spike_sign = np.zeros(cap, np.int64)
-        total = _run(body, start, length, weights, settings, v, c, cls, early, *counters,
-                     spike_neuron, spike_sign, spike_start)
+        total = _run(body, start, length, weights, settings, dev, state, d.codes, d.stuck,
+                     d.limit, row_reads, xcounters, np.array(d.noise_thr, dtype=np.int64),
+                     d.noise_seed, v, c, cls, early, *counters, spike_neuron, spike_sign,
+                     spike_start)
         if total >= 0:
             break
         cap = n * int(body.size) + 1
+    crossbar.state[:], crossbar.row_reads[:], crossbar.counters[:] = state, row_reads, xcounters
     in_events, dropped, skipped, cycles = counters
     return BatchResult(
         cls=cls, early=early, in_events=in_events, syn_events=in_events * n,

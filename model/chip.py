@@ -154,11 +154,10 @@ class ChipModel:
 
     def __init__(self, config: ChipConfig, crossbar: Crossbar):
         self.cfg = config.validate()
-        if (crossbar.n_inputs, crossbar.n_neurons, crossbar.cells) != (
-                config.n_inputs, config.n_neurons, config.cells):
-            raise ValueError("crossbar and configuration differ in size")
+        if (crossbar.n_inputs, crossbar.n_neurons, crossbar.cells, crossbar.mlc) != (
+                config.n_inputs, config.n_neurons, config.cells, config.mlc):
+            raise ValueError("crossbar and configuration differ in size or kind of cell")
         self.xbar = crossbar
-        self.w = crossbar.weights()
         self._clear()
 
     def _clear(self) -> None:
@@ -192,7 +191,7 @@ class ChipModel:
 
     def _integrate(self, row: int) -> None:
         cfg, img = self.cfg, self.image
-        v, refr, pos, neg = neuron_step(cfg, self.v, self.refr, self.w[row])
+        v, refr, pos, neg = neuron_step(cfg, self.v, self.refr, self.xbar.read_weights(row))
         self.cnt = count_step(cfg, self.cnt, pos, neg).tolist()
         self.v, self.refr = v.tolist(), refr.tolist()
         order, self.rr = round_robin(pos | neg, self.rr)

@@ -44,6 +44,16 @@ module spirit_chip #(
   parameter integer TH_POS_INIT = 4,
   parameter integer TH_NEG_INIT = 4,
   parameter integer DS_INIT = 0,
+  // read path: 1 for multi-level cells (a magnitude cell of CELLS+1 levels and a sign cell per
+  // synapse), the width of a sensed code, the code from which a binary cell reads as LRS, and
+  // the code step between magnitude levels (2^STEP_SHIFT)
+  parameter integer MLC = 0,
+  parameter integer CODE_W = 1,
+  parameter integer SENSE_REF = 1,
+  parameter integer STEP_SHIFT = 0,
+  // 1: the RRAM cells follow the device map in DEVICE_FILE (see spirit_rram_array)
+  parameter integer DEVICE = 0,
+  parameter DEVICE_FILE = "",
   // optional $readmemh image of the RRAM cells
   parameter INIT_FILE = "",
   // derived widths
@@ -83,7 +93,9 @@ module spirit_chip #(
 );
 
   localparam integer RowW    = (N_INPUTS > 1) ? $clog2(N_INPUTS) : 1;
-  localparam integer WW      = $clog2(CELLS + 1) + 1;
+  localparam integer CPS     = (MLC != 0) ? 2 : 2 * CELLS;
+  localparam integer WordW   = (MLC != 0) ? $clog2(CELLS + 1) + 1 : 2 * CELLS;
+  localparam integer WW      = (MLC != 0) ? CODE_W + 1 : $clog2(CELLS * ((1 << CODE_W) - 1) + 1) + 1;
   localparam integer SynIncW = $clog2(N_NEURONS + 1);
   localparam integer NStat   = 7;
   localparam [31:0] NumNeurons = N_NEURONS;
@@ -148,13 +160,22 @@ module spirit_chip #(
   wire                     cell_req, cell_gnt, cell_we, cell_rvalid;
   wire [RowW-1:0]          cell_row;
   wire [NEUR_W-1:0]        cell_col;
-  wire [2*CELLS-1:0]       cell_wdata, cell_rdata;
+  wire [WordW-1:0]         cell_wdata, cell_rdata;
+  wire [CPS-1:0]           cell_mask;
+  wire [1:0]               cell_cond;
+  wire [31:0]              array_reads, array_ops, array_pulses;
 
   spirit_xbar_ctrl #(
     .N_INPUTS  (N_INPUTS),
     .N_NEURONS (N_NEURONS),
-    .CELLS     (CELLS),
-    .INIT_FILE (INIT_FILE)
+    .CELLS       (CELLS),
+    .MLC         (MLC),
+    .CODE_W      (CODE_W),
+    .SENSE_REF   (SENSE_REF),
+    .STEP_SHIFT  (STEP_SHIFT),
+    .DEVICE      (DEVICE),
+    .DEVICE_FILE (DEVICE_FILE),
+    .INIT_FILE   (INIT_FILE)
   ) u_xbar (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
@@ -170,8 +191,13 @@ module spirit_chip #(
     .cell_row_i    (cell_row),
     .cell_col_i    (cell_col),
     .cell_wdata_i  (cell_wdata),
+    .cell_mask_i   (cell_mask),
+    .cell_cond_i   (cell_cond),
     .cell_rvalid_o (cell_rvalid),
-    .cell_rdata_o  (cell_rdata)
+    .cell_rdata_o  (cell_rdata),
+    .reads_o       (array_reads),
+    .ops_o         (array_ops),
+    .pulses_o      (array_pulses)
   );
 
   // ---- neurons ------------------------------------------------------------------------------
@@ -360,6 +386,10 @@ module spirit_chip #(
     .STAT_W         (STAT_W),
     .IN_FIFO_DEPTH  (IN_FIFO_DEPTH),
     .OUT_FIFO_DEPTH (OUT_FIFO_DEPTH),
+    .MLC            (MLC),
+    .CODE_W         (CODE_W),
+    .SENSE_REF      (SENSE_REF),
+    .STEP_SHIFT     (STEP_SHIFT),
     .TH_POS_INIT    (TH_POS_INIT),
     .TH_NEG_INIT    (TH_NEG_INIT),
     .DS_INIT        (DS_INIT),
@@ -388,8 +418,11 @@ module spirit_chip #(
     .cell_row_o      (cell_row),
     .cell_col_o      (cell_col),
     .cell_wdata_o    (cell_wdata),
+    .cell_mask_o     (cell_mask),
+    .cell_cond_o     (cell_cond),
     .cell_rvalid_i   (cell_rvalid),
     .cell_rdata_i    (cell_rdata),
+    .usage_i         ({array_pulses, array_ops, array_reads}),
     .stat_i          (stat),
     .stat_overflow_i (|stat_ovf),
     .stat_clear_o    (stat_clear),

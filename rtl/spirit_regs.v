@@ -23,6 +23,11 @@ module spirit_regs #(
   parameter integer STAT_W = 32,
   parameter integer IN_FIFO_DEPTH = 16,
   parameter integer OUT_FIFO_DEPTH = 16,
+  // read path: multi-level cells, code width, sensing references
+  parameter integer MLC = 0,
+  parameter integer CODE_W = 1,
+  parameter integer SENSE_REF = 1,
+  parameter integer STEP_SHIFT = 0,
   // reset values of the configuration
   parameter integer TH_POS_INIT = 4,
   parameter integer TH_NEG_INIT = 4,
@@ -30,6 +35,9 @@ module spirit_regs #(
   // derived widths
   parameter integer ROW_W = (N_INPUTS > 1) ? $clog2(N_INPUTS) : 1,
   parameter integer NEUR_W = (N_NEURONS > 1) ? $clog2(N_NEURONS) : 1,
+  // cells per synapse, and bits of a synapse word
+  parameter integer CPS = (MLC != 0) ? 2 : 2 * CELLS,
+  parameter integer WORD_W = (MLC != 0) ? $clog2(CELLS + 1) + 1 : 2 * CELLS,
   // number of event counters
   parameter integer N_STAT = 7
 ) (
@@ -61,9 +69,13 @@ module spirit_regs #(
   output reg                        cell_we_o,
   output reg  [ROW_W-1:0]           cell_row_o,
   output reg  [NEUR_W-1:0]          cell_col_o,
-  output reg  [2*CELLS-1:0]         cell_wdata_o,
+  output reg  [WORD_W-1:0]          cell_wdata_o,
+  output reg  [CPS-1:0]             cell_mask_o,
+  output reg  [1:0]                 cell_cond_o,
   input  wire                       cell_rvalid_i,
-  input  wire [2*CELLS-1:0]         cell_rdata_i,
+  input  wire [WORD_W-1:0]          cell_rdata_i,
+  // the array's usage: reads, programming operations, cell pulses
+  input  wire [3*32-1:0]            usage_i,
 
   /* counters: {cycles, images, skipped, dropped, out spikes, synaptic events, input events} */
   input  wire [N_STAT*STAT_W-1:0]   stat_i,
@@ -97,6 +109,7 @@ module spirit_regs #(
   localparam [7:0] AParam0    = 8'h02;  // RO  {N_NEURONS, N_INPUTS}
   localparam [7:0] AParam1    = 8'h03;  // RO  {ADDR_W, CNT_W, V_W, CELLS}
   localparam [7:0] AParam2    = 8'h04;  // RO  {OUT_FIFO_DEPTH, IN_FIFO_DEPTH}
+  localparam [7:0] AParam3    = 8'h05;  // RO  {SENSE_REF, STEP_SHIFT, CODE_W, MLC}
   localparam [7:0] ACtrl      = 8'h08;  // RW  bit 0: negative spikes, bit 1: net counting
   localparam [7:0] AStatus    = 8'h09;  // RO  see below
   localparam [7:0] AClass     = 8'h0A;  // RO  {valid, early, 14'b0, class}
@@ -108,7 +121,13 @@ module spirit_regs #(
   localparam [7:0] ADs        = 8'h14;  // RW  0 .. 2^CNT_W-1, 0: no early stop
   localparam [7:0] ACellRow   = 8'h18;  // RW  < N_INPUTS
   localparam [7:0] ACellCol   = 8'h19;  // RW  < N_NEURONS
-  localparam [7:0] ACellData  = 8'h1A;  // RW  {inhibitory, excitatory} cells; steps the column
+  localparam [7:0] ACellData  = 8'h1A;  // RW  synapse word (see spirit_xbar_ctrl); steps
+                                        //     the column
+  localparam [7:0] ACellMask  = 8'h1B;  // RW  cells a CELL_DATA write pulses (reset: all)
+  localparam [7:0] AProgCond  = 8'h1C;  // RW  programming condition 0..3
+  localparam [7:0] APulses    = 8'h1D;  // RO  cell pulses applied by the array
+  localparam [7:0] AReads     = 8'h1E;  // RO  row reads of the array
+  localparam [7:0] AProgOps   = 8'h1F;  // RO  programming operations of the array
   localparam [7:0] AStatBase  = 8'h20;  // RO  counters, N_STAT of them
   localparam [7:0] ACmd       = 8'h2F;  // WO  bit 0: clear counters; reads 0
   localparam [7:0] ANeurSel   = 8'h30;  // RW  < N_NEURONS
@@ -126,7 +145,12 @@ module spirit_regs #(
   localparam [31:0] VMax      = (32'd1 << (V_W - 1)) - 1;
   localparam [31:0] RefracMax = (RF_W >= 32) ? 32'hFFFF_FFFF : (32'd1 << RF_W) - 1;
   localparam [31:0] DsMax     = (CNT_W >= 32) ? 32'hFFFF_FFFF : (32'd1 << CNT_W) - 1;
-  localparam [31:0] CellMax   = (32'd1 << (2 * CELLS)) - 1;
+  localparam [31:0] CellMax   = (32'd1 << WORD_W) - 1;
+  localparam [31:0] MaskMax   = (32'd1 << CPS) - 1;
+  localparam [31:0] Mlc32     = MLC;
+  localparam [31:0] CodeW32   = CODE_W;
+  localparam [31:0] SenseRef32 = SENSE_REF;
+  localparam [31:0] StepShift32 = STEP_SHIFT;
   localparam [31:0] NumInputs = N_INPUTS;
   localparam [31:0] NumNeur   = N_NEURONS;
   localparam [31:0] InFifo    = IN_FIFO_DEPTH;
@@ -206,6 +230,10 @@ module spirit_regs #(
         d_rdata = {AddrWidth[7:0], CntWidth[7:0], VWidth[7:0], NumCells[7:0]};
       end
       AParam2:   begin d_ro = 1'b1; d_rdata = {OutFifo[15:0], InFifo[15:0]}; end
+      AParam3: begin
+        d_ro    = 1'b1;
+        d_rdata = {SenseRef32[7:0], StepShift32[7:0], CodeW32[7:0], Mlc32[7:0]};
+      end
       ACtrl: begin
         d_lock      = 1'b1;
         d_bad_value = reg_wdata_i[31:2] != 30'd0;
@@ -258,6 +286,18 @@ module spirit_regs #(
         d_cell      = 1'b1;
         d_bad_value = reg_wdata_i > CellMax;
       end
+      ACellMask: begin
+        d_bad_value = reg_wdata_i > MaskMax;
+        d_rdata     = {{(32 - CPS){1'b0}}, cell_mask_o};
+      end
+      AProgCond: begin
+        d_lock      = 1'b1;
+        d_bad_value = reg_wdata_i > 32'd3;
+        d_rdata     = {30'd0, cell_cond_o};
+      end
+      APulses:   begin d_ro = 1'b1; d_rdata = usage_i[2 * 32 +: 32]; end
+      AReads:    begin d_ro = 1'b1; d_rdata = usage_i[0 * 32 +: 32]; end
+      AProgOps:  begin d_ro = 1'b1; d_rdata = usage_i[1 * 32 +: 32]; end
       ACmd:      d_bad_value = reg_wdata_i[31:1] != 31'd0;
       ANeurSel: begin
         d_bad_value = reg_wdata_i >= NumNeur;
@@ -314,7 +354,9 @@ module spirit_regs #(
       cell_wait_q  <= 1'b0;
       cell_row_o   <= {ROW_W{1'b0}};
       cell_col_o   <= {NEUR_W{1'b0}};
-      cell_wdata_o <= {(2 * CELLS){1'b0}};
+      cell_wdata_o <= {WORD_W{1'b0}};
+      cell_mask_o  <= {CPS{1'b1}};
+      cell_cond_o  <= 2'd0;
       sel_q        <= {NEUR_W{1'b0}};
       stat_clear_q <= 1'b0;
       err_clear_q  <= 2'b00;
@@ -336,7 +378,7 @@ module spirit_regs #(
         // the response waits for the array
         cell_req_o   <= 1'b1;
         cell_we_o    <= reg_we_i;
-        cell_wdata_o <= reg_wdata_i[2*CELLS-1:0];
+        cell_wdata_o <= reg_wdata_i[WORD_W-1:0];
       end else if (take) begin
         reg_rvalid_o <= 1'b1;
         reg_rdata_o  <= reg_we_i ? 32'd0 : d_rdata;
@@ -358,6 +400,8 @@ module spirit_regs #(
             ADs:      ds_o       <= reg_wdata_i[CNT_W-1:0];
             ACellRow: cell_row_o <= reg_wdata_i[ROW_W-1:0];
             ACellCol: cell_col_o <= reg_wdata_i[NEUR_W-1:0];
+            ACellMask: cell_mask_o <= reg_wdata_i[CPS-1:0];
+            AProgCond: cell_cond_o <= reg_wdata_i[1:0];
             ACmd:     stat_clear_q <= reg_wdata_i[0];
             ANeurSel: sel_q      <= reg_wdata_i[NEUR_W-1:0];
             default: ;
@@ -377,7 +421,7 @@ module spirit_regs #(
       if (cell_rvalid_i) begin
         cell_wait_q  <= 1'b0;
         reg_rvalid_o <= 1'b1;
-        reg_rdata_o  <= {{(32 - 2 * CELLS){1'b0}}, cell_rdata_i};
+        reg_rdata_o  <= {{(32 - WORD_W){1'b0}}, cell_rdata_i};
       end
       // each CELL_DATA access steps to the next synapse, row by row
       if (cell_step) begin

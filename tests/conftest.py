@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Shared fixtures: paths, the MNIST folder, random chip configurations."""
+"""Shared fixtures: paths, the MNIST folder, random chip configurations, the seed of a random
+test."""
 
 from __future__ import annotations
 
@@ -15,6 +16,37 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from model import ChipConfig  # noqa: E402
+
+SEED_VARIABLE = "SPIRIT_SEED"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "seed(n): the default seed of a test that takes `seed`")
+
+
+@pytest.fixture
+def seed(request) -> int:
+    """The seed of a random test: $SPIRIT_SEED if set, else the test's `seed` mark, else 1.
+    A failed test's report names it, and how to rerun the test with it."""
+    mark = request.node.get_closest_marker("seed")
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if text and not text.isdigit():
+        pytest.fail(f"{SEED_VARIABLE} must be a whole number >= 0, got '{text}'")
+    value = int(text) if text else (mark.args[0] if mark else 1)
+    request.node.spirit_seed = value
+    return value
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Add the seed to the report of a failed test that took one."""
+    outcome = yield
+    report = outcome.get_result()
+    seed = getattr(item, "spirit_seed", None)
+    if seed is not None and report.failed:
+        report.sections.append(
+            ("seed", f"seed {seed}: rerun with {SEED_VARIABLE}={seed} .venv/bin/python -m pytest "
+                     f"'{item.nodeid}'"))
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,22 @@ def test_sim_prints_and_writes_the_report(tmp_path):
         rep["synaptic_events_per_image"] * 180e-12)
 
 
+def test_sim_on_rram_devices(tmp_path):
+    """DEVICES=1: calibrated devices programmed with the weak RESET and one verify round,
+    bit-exact, and the report says how the programming went."""
+    report = tmp_path / "r.json"
+    out = sim("--images", "40", "--devices", "1", "--reset", "weak", "--verify", "1",
+              "--report", str(report))
+    assert out.returncode == 0, out.stderr
+    assert "bit-exact with the model        40 of 40" in out.stdout
+    assert "weak RESET" in out.stdout and "synapses programmed right" in out.stdout
+    rep = json.loads(report.read_text())
+    g = rep["programming"]
+    assert 0.9 < g["synapses_right"] <= 1 and g["verify_reads"] >= 640
+    assert g["array_counters"]["pulses"] == g["pulses"]
+    assert rep["settings"]["reset"] == "weak" and rep["config"]["code_w"] == 4
+
+
 def one_line_error(out, *fragments):
     assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
     assert "Traceback" not in out.stderr + out.stdout
@@ -77,6 +93,11 @@ def one_line_error(out, *fragments):
     (["--weights", "weights/mnist.json"], ["holds weights for mnist, DATASET is digits"]),
     (["--dataset", "mnist", "--weights", "weights/digits.json", "--mnist-dir", "/nonexistent"],
      ["holds weights for digits, DATASET is mnist"]),
+    (["--verify", "2"], ["add DEVICES=1"]),
+    (["--devices", "1", "--reset", "medium"], ["RESET must be strong or weak, got 'medium'"]),
+    (["--devices", "1", "--verify", "9"], ["VERIFY must be 0..8"]),
+    (["--devices", "1", "--device-seed", "x"], ["DEVICE_SEED must be a whole number"]),
+    (["--devices", "1", "--verify", "1", "--waves", "1"], ["use VERIFY=0 with WAVES=1"]),
 ])
 def test_sim_bad_parameters(args, fragments):
     one_line_error(sim(*args), *fragments)

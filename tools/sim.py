@@ -5,11 +5,15 @@ the golden model, and a report of accuracy, events, energy, cycles and speed.
     python -m tools.sim [--dataset digits|mnist] [--images N] [--mnist-dir DIR]
                         [--weights FILE] [--waves 0|1] [--waves-from I] [--waves-count K]
                         [--waves-unit image|cycle] [--batch N] [--report FILE]
+                        [--devices 0|1] [--reset strong|weak] [--verify N] [--device-seed S]
 
 Each option not given is read from the environment variable make passes (DATASET, N,
-MNIST_DIR, WEIGHTS, WAVES, WAVES_FROM, WAVES_COUNT, WAVES_UNIT, BATCH, REPORT, each prefixed
-SPIRIT_),
-then defaults.
+MNIST_DIR, WEIGHTS, WAVES, WAVES_FROM, WAVES_COUNT, WAVES_UNIT, BATCH, REPORT, DEVICES, RESET,
+VERIFY, DEVICE_SEED, each prefixed SPIRIT_), then defaults.
+
+With devices, the chip's cells are RRAM devices drawn from the calibrated device model
+(model/device.py) with the seed given; the host programs them through the registers with the
+strong or the weak RESET, and with VERIFY read-and-repair rounds per synapse.
 
 With waves, the checked run itself is not traced: the C++ harness runs the same model and
 transactors over the images up to the window and traces only the window, and its results
@@ -50,6 +54,7 @@ from .common import (
 )
 
 WAVES_IMAGES = 20
+RESETS = {"strong": 0, "weak": 1}          # programming conditions (PROG_COND)
 VCD_BYTES_PER_CYCLE = 1300      # measured on the SPIRIT configuration
 
 
@@ -130,6 +135,10 @@ def print_report(rep: dict, out) -> None:
                              f"{rep['cycles_per_second'] / 1e6:.2f} M cycles/s "
                              "(RTL with checking)"),
     ]
+    if "programming" in rep:
+        g = rep["programming"]
+        rows.append(("synapses programmed right", f"{100 * g['synapses_right']:.2f}% with "
+                     f"{g['pulses']} pulses and {g['verify_reads']} verify reads"))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {value}", file=out)
@@ -169,9 +178,11 @@ def trace_window(job, cfg, unit: str, first: int, count: int, trace_file: Path, 
     from .waves import write_save_files
 
     streams = job.streams[:first + count] if unit == "image" else job.streams
-    head = Job(cfg=cfg, synapses=job.synapses, streams=streams)
+    head = Job(cfg=cfg, synapses=job.synapses, streams=streams, verify_cells=0,
+               device=job.device, cond=job.cond)
     try:
-        report, actual = run_harness(head, harness_build(cfg, trace="fst" if fst else "vcd"),
+        build = harness_build(cfg, trace="fst" if fst else "vcd", device=job.device is not None)
+        report, actual = run_harness(head, build,
                                      workdir / "waves", str(trace_file.resolve()),
                                      (unit, first, count))
     except (BuildError, RuntimeError, ValueError) as exc:
@@ -203,6 +214,10 @@ def main(argv=None) -> int:
     ap.add_argument("--waves-unit", help="image (default) or cycle: the unit of the window")
     ap.add_argument("--batch", help="images per transactor batch (default 2000)")
     ap.add_argument("--report", help="JSON report (default: build/reports/...)")
+    ap.add_argument("--devices", help="1: calibrated RRAM devices instead of ideal cells")
+    ap.add_argument("--reset", help="with devices: strong (default) or weak RESET")
+    ap.add_argument("--verify", help="with devices: program-and-verify rounds (default 0)")
+    ap.add_argument("--device-seed", help="with devices: the seed that draws the chip (1)")
     args = ap.parse_args(argv)
 
     name = setting(args.dataset, "SPIRIT_DATASET", "digits")
@@ -226,6 +241,18 @@ def main(argv=None) -> int:
         raise SpiritError(f"{weights_path} holds weights for {weights.dataset}, DATASET is "
                           f"{name}; name matching weights with WEIGHTS=")
     data = dataset(name, "test", str(folder), deskewed=weights.deskew)
+    devices = flag("DEVICES", setting(args.devices, "SPIRIT_DEVICES", "0"))
+    reset = setting(args.reset, "SPIRIT_RESET", "strong") or "strong"
+    if reset not in RESETS:
+        raise SpiritError(f"RESET must be strong or weak, got '{reset}'")
+    verify = whole("VERIFY", setting(args.verify, "SPIRIT_VERIFY", "0") or "0", 0, 8)
+    device_seed = whole("DEVICE_SEED", setting(args.device_seed, "SPIRIT_DEVICE_SEED", "1")
+                        or "1", 0, (1 << 32) - 1)
+    if not devices and (verify or reset != "strong"):
+        raise SpiritError("RESET and VERIFY describe how RRAM devices are programmed; add "
+                          "DEVICES=1")
+    if devices and waves and verify:
+        raise SpiritError("the traced run programs in one shot: use VERIFY=0 with WAVES=1")
     count = setting(args.images, "SPIRIT_N")
     default_n = min(len(data), 1000 if name == "mnist" else len(data))
     n = whole("N", count, 1, len(data)) if count is not None else default_n
@@ -263,6 +290,14 @@ def main(argv=None) -> int:
     xbar = Crossbar.from_weights(weights.weights, cfg.cells)
     job = Job(cfg=cfg, synapses=xbar.synapse_words(), streams=streams, labels=data.labels,
               batch=batch, meta={"dataset": data.name})
+    if devices:
+        from model import DeviceParams
+        from model.device import device_config
+
+        params = DeviceParams(seed=device_seed)
+        job.cfg = cfg = device_config(cfg, params)
+        job.device = Crossbar.with_devices(cfg, params).device
+        job.cond, job.verify = RESETS[reset], verify
     trace_file = None
     if waves:
         fst = fst_available()
@@ -280,9 +315,12 @@ def main(argv=None) -> int:
         if not fst and size > 1 << 30:
             print(f"note: the trace will take about {size >> 20} MB; lower WAVES_COUNT to "
                   "trace less", file=sys.stderr)
-    build = chip_build(cfg)
+    build = chip_build(cfg, device=devices)
     print(f"SPIRIT twin: {n} {name} test images, {cfg.n_inputs} inputs x {cfg.n_neurons} "
           f"neurons, th {cfg.th_pos}, dS {cfg.ds}, weights {shown(weights_path)}")
+    if devices:
+        print(f"RRAM devices: calibrated, seed {device_seed}, {reset} RESET, "
+              f"program-and-verify rounds: {verify}")
     if not build.exe.exists():
         print("building the RTL with Verilator (once; about half a minute)...")
     try:
@@ -298,7 +336,17 @@ def main(argv=None) -> int:
                 frames=weights.encoder.frames, waves=waves, batch=batch)
     if waves:
         opts.update(waves_from=waves_from, waves_count=waves_count)
+    if devices:
+        opts.update(devices=True, reset=reset, verify=verify, device_seed=device_seed)
     rep = build_report(opts, data, cfg, run, time.perf_counter() - t0)
+    if devices:
+        from model.programming import synapses_right
+
+        programmed, prog = job.programmed()
+        rep["programming"] = {
+            "synapses_right": synapses_right(programmed, weights.weights),
+            "pulses": prog.pulses, "verify_reads": prog.reads,
+            "synapses_left_wrong": prog.wrong_after, "array_counters": run.result.get("usage")}
     print_report(rep, sys.stdout)
     try:
         report.write_text(json.dumps(rep, indent=1, default=str) + "\n")

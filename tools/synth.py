@@ -230,7 +230,7 @@ def run_block(block: Block, yosys: list[str], out: Path,
                                 f"{clocked} clocked + {params['RD_PORTS'] - clocked} async, "
                                 f"{params['WR_PORTS']} write")
             elif kind.lstrip("\\") == ARRAY:
-                result.array = f"black box {params['N_ROWS']} x {params['ROW_BITS']}"
+                result.array = f"black box {params['N_ROWS']} x {params['CELLS']}"
         if result.cells == 0:
             result.problems.append("no cells: the block synthesized to nothing")
     elif code == 0:

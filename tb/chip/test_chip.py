@@ -20,9 +20,12 @@ import numpy as np
 from cocotb.utils import get_sim_time
 
 from model import BatchResult, run_batch
+from tb.common import fcov
 from tb.common.agents import StreamSink, StreamSource
 from tb.common.chip_env import BatchOutput, ChipTB
+from tb.common.invariants import check_run_counters
 from tb.common.job import Job, batches
+from tb.common.robust import CheckedChipTB
 from tb.common.scoreboard import FieldScoreboard, TransactionMonitor
 
 
@@ -62,9 +65,14 @@ async def run_job(dut):
 
 async def _run(dut, job: Job) -> dict:
     cfg = job.cfg
-    tb = ChipTB(dut, cfg, workdir=Path.cwd())
+    # every decoded batch also goes through the run invariants (tb/common/invariants.py)
+    tb = CheckedChipTB(dut, cfg, workdir=Path.cwd())
     t_model = time.perf_counter()
-    expected = run_batch(job.cfg, job.crossbar(), job.streams)
+    model_replies: list[int] = []
+    xbar, _ = job.programmed(model_replies)
+    usage_programmed = tuple(int(x) for x in xbar.counters)
+    expected = run_batch(job.cfg, xbar, job.streams)
+    usage_end = tuple(int(x) for x in xbar.counters)
     t_model = time.perf_counter() - t_model
     parts = batches(job.streams, job.batch)
 
@@ -80,7 +88,17 @@ async def _run(dut, job: Job) -> dict:
     await tb.reset()
     await tb.check_identity()
     await tb.configure()
-    await tb.program(job.crossbar(), verify=job.verify_cells)
+    replies, report = await tb.program(job.weights(), job.verify, job.cond, job.verify_cells)
+    if replies != model_replies:
+        i = next(k for k, (a, b) in enumerate(zip(replies, model_replies)) if a != b) \
+            if len(replies) == len(model_replies) else min(len(replies), len(model_replies))
+        raise AssertionError(f"programming: read {i} sensed {replies[i:i + 1]}, the model "
+                             f"{model_replies[i:i + 1]} ({len(replies)} reads, model "
+                             f"{len(model_replies)})")
+    usage = await tb.usage()
+    if usage != usage_programmed:
+        raise AssertionError(f"after programming the array counts (reads, operations, pulses) "
+                             f"{usage}, the model {usage_programmed}")
 
     got: list[BatchResult] = []
     timed = not job.cycle_mode and job.gap_rate == 0 and job.bp_rate == 0
@@ -114,6 +132,13 @@ async def _run(dut, job: Job) -> dict:
         dut._log.info("images %d..%d: %d bit-exact so far", lo, part.stop - 1, board.matched)
 
     assert not queue, f"{len(queue)} batches expected but never ended"
+    fcov.chip_job(job, expected, got)
+    # the event counters, cleared by the reset, moved by exactly what the images did
+    await check_run_counters(tb.regs, cfg, got, [expected])
+    usage = await tb.usage()
+    if usage != usage_end:
+        raise AssertionError(f"after the images the array counts (reads, operations, pulses) "
+                             f"{usage}, the model {usage_end}")
 
     def cat(field: str) -> list:
         return np.concatenate([getattr(g, field) for g in got]).tolist() if got else []
@@ -124,6 +149,7 @@ async def _run(dut, job: Job) -> dict:
         syn_events=cat("syn_events"), out_spikes=cat("out_spikes"), dropped=cat("dropped"),
         skipped=cat("skipped"), cycles=cat("cycles"),
         sim_seconds=sim_seconds, sim_cycles=sim_cycles, model_seconds=t_model,
-        cycles_checked=timed, first_batch_ps=start_ps)
+        cycles_checked=timed, first_batch_ps=start_ps,
+        usage=dict(zip(("reads", "operations", "pulses"), usage)))
     dut._log.info("%d of %d images bit-exact with the model", board.matched, len(expected))
     return result

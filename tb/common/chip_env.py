@@ -18,6 +18,7 @@ import numpy as np
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from model import BatchResult, ChipConfig, Crossbar, regmap
+from model.programming import ProgramReport, procedure
 
 from .agents import RegMaster
 
@@ -84,23 +85,52 @@ class ChipTB:
                       self.cfg.th_pos, self.cfg.th_neg, self.cfg.leak, self.cfg.refrac,
                       self.cfg.ds, self.cfg.neg_en, self.cfg.net_count)
 
-    async def program(self, xbar: Crossbar, verify: int = 0) -> None:
-        """Program every synapse through CELL_DATA (the column steps by itself); then read
-        back `verify` synapses spread over the array."""
-        words = xbar.synapse_words()
-        await self.regs.write_ok(regmap.CELL_ROW, 0)
-        await self.regs.write_ok(regmap.CELL_COL, 0)
-        for value in words.ravel().tolist():
-            await self.regs.write_ok(regmap.CELL_DATA, value)
-        n_syn = words.size
-        for k in np.linspace(0, n_syn - 1, num=min(verify, n_syn), dtype=np.int64):
-            row, col = divmod(int(k), self.cfg.n_neurons)
-            await self.regs.write_ok(regmap.CELL_ROW, row)
-            await self.regs.write_ok(regmap.CELL_COL, col)
-            got = await self.regs.read_ok(regmap.CELL_DATA)
-            assert got == words[row, col], f"synapse ({row}, {col}) reads {got:#x}, " \
-                                           f"programmed {int(words[row, col]):#x}"
-        self.log.info("programmed %d synapses, read back %d", n_syn, min(verify, n_syn))
+    async def program(self, weights: np.ndarray, verify: int = 0, cond: int = 0,
+                      readback: int = 0) -> tuple[list[int], ProgramReport]:
+        """Program `weights` through the registers with the host's procedure (the one the
+        model follows, model/programming.py); return the words its reads sensed, and its
+        report. The synapse pointer steps by itself after each CELL_DATA access, so CELL_ROW
+        and CELL_COL are written only where the procedure jumps."""
+        cfg = self.cfg
+        coding = Crossbar.for_config(cfg)
+        full = (1 << cfg.cps) - 1
+        await self.regs.write_ok(regmap.PROG_COND, cond)
+        gen = procedure(coding, weights, verify, readback)
+        pointer, mask, replies, reply = None, full, [], None
+        while True:
+            try:
+                op = gen.send(reply)
+            except StopIteration as done:
+                report = done.value
+                break
+            reply = None
+            row, col = op[1], op[2]
+            if pointer != (row, col):
+                await self.regs.write_ok(regmap.CELL_ROW, row)
+                await self.regs.write_ok(regmap.CELL_COL, col)
+            if op[0] == "write":
+                if op[4] != mask:
+                    mask = op[4]
+                    await self.regs.write_ok(regmap.CELL_MASK, mask)
+                await self.regs.write_ok(regmap.CELL_DATA, op[3])
+            else:
+                reply = await self.regs.read_ok(regmap.CELL_DATA)
+                replies.append(reply)
+            col += 1
+            if col == cfg.n_neurons:
+                col, row = 0, (row + 1) % cfg.n_inputs
+            pointer = (row, col)
+        if mask != full:
+            await self.regs.write_ok(regmap.CELL_MASK, full)
+        self.log.info("programmed %d synapses (condition %d, %d verify rounds): %d pulses, "
+                      "%d verify reads, %d synapses still wrong", report.synapses, cond, verify,
+                      report.pulses, report.reads, report.wrong_after)
+        return replies, report
+
+    async def usage(self) -> tuple[int, int, int]:
+        """The array's usage counters: row reads, programming operations, cell pulses."""
+        return (await self.regs.read_ok(regmap.READS), await self.regs.read_ok(regmap.PROG_OPS),
+                await self.regs.read_ok(regmap.PULSES))
 
     # ---- batches ---------------------------------------------------------------------------
 

@@ -14,14 +14,20 @@ from model import ChipConfig
 from .build import BUILD_ROOT, RTL_SOURCES, TB_HDL, Build, Results
 from .job import STIM_DEPTH, Job
 
+DEVICE_FILE = "spirit_device"     # device map files, in the run's folder
+
 
 def chip_build(cfg: ChipConfig, name: str | None = None, rtl_sources=None,
-               trace: str | None = None, extra_args=(), defines=None) -> Build:
-    """The spirit_tb_top build for `cfg`'s structure (settings are registers, not parameters)."""
+               trace: str | None = None, extra_args=(), defines=None,
+               device: bool = False) -> Build:
+    """The spirit_tb_top build for `cfg`'s structure (settings are registers, not parameters);
+    with `device`, the array follows the device map it finds in the run's folder."""
     params = dict(cfg.rtl_parameters(), STIM_DEPTH=STIM_DEPTH)
+    if device:
+        params.update(DEVICE=1, DEVICE_FILE=DEVICE_FILE)
     if name is None:
         name = "chip_" + "_".join(f"{v}" for v in cfg.rtl_parameters().values()) + \
-            (f"_{trace}" if trace else "")
+            ("_dev" if device else "") + (f"_{trace}" if trace else "")
     return Build(name=name, top="spirit_tb_top",
                  sources=list(rtl_sources or RTL_SOURCES) + [TB_HDL / "spirit_tb_top.v"],
                  parameters=params, public_all=False, trace=trace, extra_args=list(extra_args),
@@ -31,9 +37,10 @@ def chip_build(cfg: ChipConfig, name: str | None = None, rtl_sources=None,
 HARNESS = Path(__file__).resolve().parents[1] / "harness" / "spirit_harness.cpp"
 
 
-def harness_build(cfg: ChipConfig, rtl_sources=None, trace: str | None = None) -> Build:
+def harness_build(cfg: ChipConfig, rtl_sources=None, trace: str | None = None,
+                  device: bool = False) -> Build:
     """The same testbench top as chip_build, run by a C++ main instead of cocotb."""
-    build = chip_build(cfg, rtl_sources=rtl_sources, trace=trace)
+    build = chip_build(cfg, rtl_sources=rtl_sources, trace=trace, device=device)
     build.name = build.name.replace("chip_", "harness_", 1)
     build.main = HARNESS
     return build
@@ -58,6 +65,7 @@ def run_harness(job: Job, build: Build, workdir: Path, trace_file: str | None = 
         raise ValueError(f"{len(words)} input words, the harness takes {STIM_DEPTH} at most")
     words.astype(">u2" if job.cfg.addr_w + 1 <= 16 else ">u4").tofile(workdir / "spirit_stim.bin")
     (workdir / "regs.txt").write_text(register_script(job))
+    write_device(job, workdir)
     cmd = [str(build.exe), "regs.txt", str(len(words))]
     if trace_file:
         kind, first, count = window or ("image", 0, len(job.streams))
@@ -69,12 +77,23 @@ def run_harness(job: Job, build: Build, workdir: Path, trace_file: str | None = 
     return report, decode(job.cfg, *read_outputs(job.cfg, workdir))
 
 
+def write_device(job: Job, workdir: Path) -> None:
+    """The device map files the array loads, when the job has devices."""
+    if job.device is not None:
+        job.device.write_files(Path(workdir) / DEVICE_FILE, job.cfg.state_w,
+                               job.cfg.code_w)
+
+
 def register_script(job: Job) -> str:
     """The register writes that configure the chip and program its synapses, in order: what
     ChipTB.configure and ChipTB.program do, as "addr value" lines for the C++ harness."""
     from model import regmap
 
+    if job.verify or job.verify_cells:
+        raise ValueError("the C++ harness programs one-shot, with no read-back: set verify "
+                         "and verify_cells to 0")
     lines = [f"{a:x} {v:x}" for a, v in job.cfg.register_writes()]
+    lines += [f"{regmap.PROG_COND:x} {job.cond:x}"]
     lines += [f"{regmap.CELL_ROW:x} 0", f"{regmap.CELL_COL:x} 0"]
     lines += [f"{regmap.CELL_DATA:x} {int(w):x}" for w in job.synapses.ravel()]
     return "\n".join(lines) + "\n"
@@ -107,6 +126,7 @@ def run_job(job: Job, build: Build, workdir: Path | None = None, trace_file: str
     job_path, result_path = workdir / "job.npz", workdir / "result.json"
     result_path.unlink(missing_ok=True)
     job.save(job_path)
+    write_device(job, workdir)
     results = build.run("tb.chip.test_chip", test_dir=workdir, trace_file=trace_file,
                         env={"SPIRIT_JOB": str(job_path), "SPIRIT_RESULT": str(result_path)},
                         timeout=timeout)

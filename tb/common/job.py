@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model import ChipConfig, Crossbar
+from model import ChipConfig, Crossbar, DeviceMap
+from model.programming import ProgramReport, program
 
 # input words the testbench top holds per batch (its STIM_DEPTH parameter)
 STIM_DEPTH = 1 << 22
@@ -34,21 +35,46 @@ class Job:
     verify_cells: int = 16          # synapses read back after programming
     cycle_mode: bool = False        # drive with cocotb-bus agents instead of the transactors
     meta: dict = field(default_factory=dict)
+    # the devices (None: ideal cells) and how the host programs them
+    device: DeviceMap | None = None
+    verify: int = 0                 # program-and-verify rounds per synapse
+    cond: int = 0                   # programming condition
+
+    def weights(self) -> np.ndarray:
+        """The weights the synapse words code."""
+        xbar = Crossbar.for_config(self.cfg)
+        xbar.set_synapse_words(self.synapses)
+        return xbar.weights()
+
+    def programmed(self, replies: list | None = None) -> tuple[Crossbar, ProgramReport]:
+        """The model's crossbar after the host's programming procedure, as the RTL's will be."""
+        xbar = Crossbar.for_config(self.cfg, self.device)
+        report = program(xbar, self.weights(), self.verify, self.cond, self.verify_cells,
+                         replies)
+        return xbar, report
 
     def crossbar(self) -> Crossbar:
-        xbar = Crossbar(self.cfg.n_inputs, self.cfg.n_neurons, self.cfg.cells)
-        xbar.set_synapse_words(self.synapses)
-        return xbar
+        return self.programmed()[0]
 
     def save(self, path: Path) -> None:
         lengths = np.array([len(s) for s in self.streams], dtype=np.int64)
         words = np.concatenate(self.streams) if self.streams else np.zeros(0, dtype=np.int64)
         header = dict(cfg=dataclasses.asdict(self.cfg), batch=self.batch,
                       gap_rate=self.gap_rate, bp_rate=self.bp_rate, seed=self.seed,
-                      verify_cells=self.verify_cells, cycle_mode=self.cycle_mode, meta=self.meta)
+                      verify_cells=self.verify_cells, cycle_mode=self.cycle_mode, meta=self.meta,
+                      verify=self.verify, cond=self.cond)
+        device = {}
+        if self.device is not None:
+            d = self.device
+            device = dict(dev_codes=d.codes, dev_stuck=d.stuck, dev_limit=d.limit,
+                          dev_formed=d.formed, dev_header=json.dumps(dict(
+                              prog_seed=d.prog_seed, noise_seed=d.noise_seed,
+                              set_thr=d.set_thr, reset_thr=d.reset_thr,
+                              noise_thr=d.noise_thr, params=d.params)))
         np.savez(path, header=json.dumps(header), synapses=self.synapses, words=words,
                  lengths=lengths,
-                 labels=self.labels if self.labels is not None else np.zeros(0, np.int64))
+                 labels=self.labels if self.labels is not None else np.zeros(0, np.int64),
+                 **device)
 
     @classmethod
     def load(cls, path: Path) -> Job:
@@ -58,8 +84,14 @@ class Job:
             streams = np.split(words, np.cumsum(lengths)[:-1]) if len(lengths) else []
             labels = z["labels"] if z["labels"].size else None
             synapses = z["synapses"]
+            device = None
+            if "dev_codes" in z:
+                device = DeviceMap(codes=z["dev_codes"], stuck=z["dev_stuck"],
+                                   limit=z["dev_limit"], formed=z["dev_formed"],
+                                   **json.loads(str(z["dev_header"])))
         cfg = ChipConfig(**header.pop("cfg"))
-        return cls(cfg=cfg, synapses=synapses, streams=streams, labels=labels, **header)
+        return cls(cfg=cfg, synapses=synapses, streams=streams, labels=labels, device=device,
+                   **header)
 
 
 def batches(streams: list[np.ndarray], images: int, words: int = STIM_DEPTH) -> list[slice]:

@@ -34,6 +34,12 @@ module spirit_tb_top #(
   parameter integer STAT_W = 32,
   parameter integer IN_FIFO_DEPTH = 16,
   parameter integer OUT_FIFO_DEPTH = 16,
+  parameter integer MLC = 0,
+  parameter integer CODE_W = 1,
+  parameter integer SENSE_REF = 1,
+  parameter integer STEP_SHIFT = 0,
+  parameter integer DEVICE = 0,
+  parameter DEVICE_FILE = "",
   parameter INIT_FILE = "",
   // input words per batch
   parameter integer STIM_DEPTH = 1 << 22,
@@ -113,6 +119,12 @@ module spirit_tb_top #(
     .STAT_W         (STAT_W),
     .IN_FIFO_DEPTH  (IN_FIFO_DEPTH),
     .OUT_FIFO_DEPTH (OUT_FIFO_DEPTH),
+    .MLC            (MLC),
+    .CODE_W         (CODE_W),
+    .SENSE_REF      (SENSE_REF),
+    .STEP_SHIFT     (STEP_SHIFT),
+    .DEVICE         (DEVICE),
+    .DEVICE_FILE    (DEVICE_FILE),
     .INIT_FILE      (INIT_FILE)
   ) u_chip (
     .clk_i         (clk),

@@ -22,6 +22,7 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from model import ChipConfig, regmap
 from model.rram import Crossbar
+from tb.common import fcov
 from tb.common.agents import RegMaster
 from tb.common.blocks import params, start_clock
 
@@ -29,9 +30,10 @@ R = regmap
 MASK32 = 0xFFFF_FFFF
 
 NAMES = {getattr(R, n): n for n in (
-    "ID", "VERSION", "PARAM0", "PARAM1", "PARAM2", "CTRL", "STATUS", "CLASS", "ERROR",
-    "TH_POS", "TH_NEG", "LEAK", "REFRAC", "DS", "CELL_ROW", "CELL_COL", "CELL_DATA", "CMD",
-    "NEUR_SEL", "NEUR_V", "NEUR_CNT")}
+    "ID", "VERSION", "PARAM0", "PARAM1", "PARAM2", "PARAM3", "CTRL", "STATUS", "CLASS",
+    "ERROR", "TH_POS", "TH_NEG", "LEAK", "REFRAC", "DS", "CELL_ROW", "CELL_COL", "CELL_DATA",
+    "CELL_MASK", "PROG_COND", "PULSES", "READS", "PROG_OPS", "CMD", "NEUR_SEL", "NEUR_V",
+    "NEUR_CNT")}
 NAMES.update({R.STAT_BASE + k: f"STAT[{s}]" for k, s in enumerate(R.STATS)})
 ERR_NAMES = {R.E_ADDR_RANGE: "ADDR_RANGE", R.E_BAD_CMD: "BAD_CMD", R.E_REG_ADDR: "REG_ADDR",
              R.E_REG_RO: "REG_RO", R.E_REG_VALUE: "REG_VALUE", R.E_REG_BUSY: "REG_BUSY",
@@ -40,11 +42,15 @@ STICKY = sum(1 << b for b in (R.E_REG_ADDR, R.E_REG_RO, R.E_REG_VALUE, R.E_REG_B
 
 # configuration registers and the output each drives (CTRL drives neg_en_o and net_o)
 CONFIG_OUTPUTS = {R.TH_POS: "th_pos_o", R.TH_NEG: "th_neg_o", R.LEAK: "leak_o",
-                  R.REFRAC: "refrac_o", R.DS: "ds_o"}
+                  R.REFRAC: "refrac_o", R.DS: "ds_o", R.CELL_MASK: "cell_mask_o",
+                  R.PROG_COND: "cell_cond_o"}
+# the array's usage counters, 32 bits each in usage_i
+USAGE = {R.READS: 0, R.PROG_OPS: 1, R.PULSES: 2}
 # every input of the block that the rest of the chip drives
 CHIP_INPUTS = ("busy_i", "done_i", "class_valid_i", "class_early_i", "class_i", "in_empty_i",
                "out_empty_i", "err_addr_i", "err_cmd_i", "stat_i", "stat_overflow_i", "v_i",
-               "count_i", "refractory_i")
+               "count_i", "refractory_i",
+               "usage_i")
 
 
 def name(addr: int) -> str:
@@ -82,23 +88,25 @@ class Params:
         self.ds_init = p.get("DS_INIT", 0)
         self.n_stat = p.get("N_STAT", len(R.STATS))
         c = self.cfg
-        self.word_max = (1 << (2 * c.cells)) - 1
+        self.word_max = (1 << c.word_bits) - 1
+        self.mask_max = (1 << c.cps) - 1
         # legal write values: inclusive (low, high); ERROR takes any value
         self.limits = {
             R.CTRL: (0, 3), R.TH_POS: (1, c.v_max), R.TH_NEG: (1, c.v_max), R.LEAK: (0, c.v_max),
             R.REFRAC: (0, (1 << c.rf_w) - 1), R.DS: (0, c.ds_max),
             R.CELL_ROW: (0, c.n_inputs - 1), R.CELL_COL: (0, c.n_neurons - 1),
-            R.CELL_DATA: (0, self.word_max), R.NEUR_SEL: (0, c.n_neurons - 1), R.CMD: (0, 1)}
+            R.CELL_DATA: (0, self.word_max), R.NEUR_SEL: (0, c.n_neurons - 1), R.CMD: (0, 1),
+            R.CELL_MASK: (0, self.mask_max), R.PROG_COND: (0, 3)}
         # width of the register behind each address, for values that alias in it
         self.widths = {R.CTRL: 2, R.TH_POS: c.v_w, R.TH_NEG: c.v_w, R.LEAK: c.v_w,
                        R.REFRAC: c.rf_w, R.DS: c.cnt_w, R.CELL_ROW: c.row_w,
-                       R.CELL_COL: c.neur_w, R.CELL_DATA: 2 * c.cells, R.NEUR_SEL: c.neur_w,
-                       R.CMD: 1}
+                       R.CELL_COL: c.neur_w, R.CELL_DATA: c.word_bits, R.NEUR_SEL: c.neur_w,
+                       R.CMD: 1, R.CELL_MASK: c.cps, R.PROG_COND: 2}
 
     def reset_values(self) -> dict[int, int]:
         return {R.CTRL: 0b11, R.TH_POS: self.th_pos_init, R.TH_NEG: self.th_neg_init,
                 R.LEAK: 0, R.REFRAC: 0, R.DS: self.ds_init, R.CELL_ROW: 0, R.CELL_COL: 0,
-                R.NEUR_SEL: 0}
+                R.NEUR_SEL: 0, R.CELL_MASK: self.mask_max, R.PROG_COND: 0}
 
     def legal(self, addr: int, value: int) -> bool:
         lo, hi = self.limits.get(addr, (0, MASK32))
@@ -163,6 +171,10 @@ class RegModel:
             return c.addr_w << 24 | c.cnt_w << 16 | c.v_w << 8 | c.cells
         if addr == R.PARAM2:
             return c.out_fifo_depth << 16 | c.in_fifo_depth
+        if addr == R.PARAM3:
+            return c.sense_ref << 24 | c.step_shift << 16 | c.code_w << 8 | int(c.mlc)
+        if addr in USAGE:
+            return field(inp["usage_i"], USAGE[addr], 32)
         if addr == R.STATUS:
             bits = {R.STATUS_BUSY: inp["busy_i"], R.STATUS_DONE: inp["done_i"],
                     R.STATUS_ERROR: int(self.error_word(inp) != 0),
@@ -205,9 +217,12 @@ class RegModel:
             row, col = self.reg[R.CELL_ROW], self.reg[R.CELL_COL]
             self.step()
             if we:
-                self.words[row, col] = wdata
-                return Expect(err=False, cell=(1, row, col, wdata))
-            return Expect(err=False, rdata=int(self.words[row, col]), cell=(0, row, col, None))
+                self.words[row, col] = (int(self.words[row, col]) & ~self.reg[R.CELL_MASK]) \
+                    | (wdata & self.reg[R.CELL_MASK])
+                return Expect(err=False, cell=(1, row, col, wdata, self.reg[R.CELL_MASK],
+                                               self.reg[R.PROG_COND]))
+            return Expect(err=False, rdata=int(self.words[row, col]),
+                          cell=(0, row, col, None, None, None))
         if not we:
             return Expect(err=False, rdata=self.read_value(addr, inp))
         if addr == R.ERROR:
@@ -252,6 +267,7 @@ class CellPort:
                 we = int(d.cell_we_o.value)
                 req = (we, int(d.cell_row_o.value), int(d.cell_col_o.value),
                        int(d.cell_wdata_o.value) if we else None)
+                mask = int(d.cell_mask_o.value)
                 assert held is None or req == held, \
                     f"synapse request changed before its grant: expected {held}, actual {req}"
                 if int(d.cell_gnt_i.value):
@@ -260,8 +276,9 @@ class CellPort:
                         f"synapse request for row {row}, column {col}: outside the " \
                         f"{c.n_inputs} x {c.n_neurons} array"
                     self.ops += 1
-                    if we:
-                        self.words[row, col] = wdata
+                    if we:     # the cells the mask names take the word's states
+                        self.words[row, col] = (int(self.words[row, col]) & ~mask) | \
+                            (wdata & mask)
                     else:
                         answer = int(self.words[row, col])
                     held = None
@@ -374,6 +391,7 @@ class Monitor:
         elif acc.resp != acc.cycle + 1:
             self.fail(f"{acc}: expected its response in cycle {acc.cycle + 1}, actual "
                       f"cycle {acc.resp}")
+        fcov.regs_response(acc.we, e.err_bit if e.err else None)
         self.seen[(acc.addr if acc.addr in R.KNOWN else -1, acc.we,
                    e.err_bit if e.err else None)] += 1
         self.done.append(acc)
@@ -416,10 +434,11 @@ class Monitor:
                       f"grant, actual low in cycle {self.cycle}")
         if req and int(d.cell_gnt_i.value):
             we = int(d.cell_we_o.value)
-            got = (we, int(d.cell_row_o.value), int(d.cell_col_o.value),
-                   int(d.cell_wdata_o.value) if we else None)
+            got = (we, int(d.cell_row_o.value), int(d.cell_col_o.value)) + (
+                (int(d.cell_wdata_o.value), int(d.cell_mask_o.value), int(d.cell_cond_o.value))
+                if we else (None, None, None))
             if got != acc.exp.cell:
-                self.fail(f"{acc}: synapse port (we, row, col, wdata): expected "
+                self.fail(f"{acc}: synapse port (we, row, col, wdata, mask, cond): expected "
                           f"{acc.exp.cell}, actual {got}")
             acc.go = self.cycle
         if int(d.cell_rvalid_i.value) and acc is not None and acc.go is not None:
@@ -596,7 +615,8 @@ class RegsTB:
             "stat_i": rng.getrandbits(self.p.n_stat * c.stat_w),
             "v_i": rng.getrandbits(c.n_neurons * c.v_w),
             "count_i": rng.getrandbits(c.n_neurons * c.cnt_w),
-            "refractory_i": rng.getrandbits(c.n_neurons)}
+            "refractory_i": rng.getrandbits(c.n_neurons),
+            "usage_i": rng.getrandbits(3 * 32)}
         values.update(fixed)
         self.drive(**values)
 
@@ -635,7 +655,7 @@ async def reset_values_and_identity(dut):
         "th_pos_o": p.th_pos_init, "th_neg_o": p.th_neg_init, "leak_o": 0, "refrac_o": 0,
         "ds_o": p.ds_init, "neg_en_o": 1, "net_o": 1, "cell_req_o": 0, "cell_row_o": 0,
         "cell_col_o": 0, "reg_gnt_o": 1, "reg_rvalid_o": 0, "stat_clear_o": 0,
-        "err_clear_o": 0, "error_o": 0}
+        "err_clear_o": 0, "error_o": 0, "cell_mask_o": p.mask_max, "cell_cond_o": 0}
     for port, want in expected_outputs.items():
         got = int(getattr(dut, port).value)
         assert got == want, f"{port} after reset: expected {want}, actual {got}"
@@ -644,13 +664,14 @@ async def reset_values_and_identity(dut):
         R.ID: 0x5350_5254, R.VERSION: 0x0001_0000,
         R.PARAM0: c.n_neurons << 16 | c.n_inputs,
         R.PARAM1: c.addr_w << 24 | c.cnt_w << 16 | c.v_w << 8 | c.cells,
-        R.PARAM2: c.out_fifo_depth << 16 | c.in_fifo_depth}
+        R.PARAM2: c.out_fifo_depth << 16 | c.in_fifo_depth,
+        R.PARAM3: c.sense_ref << 24 | c.step_shift << 16 | c.code_w << 8 | int(c.mlc)}
     assert (R.ID_VALUE, R.VERSION_VALUE) == (identity[R.ID], identity[R.VERSION]), \
         f"regmap ID/VERSION: expected {identity[R.ID]:#x}/{identity[R.VERSION]:#x} as the " \
         f"RTL header documents, actual {R.ID_VALUE:#x}/{R.VERSION_VALUE:#x}"
     resets = {R.CTRL: 0b11, R.TH_POS: p.th_pos_init, R.TH_NEG: p.th_neg_init, R.LEAK: 0,
               R.REFRAC: 0, R.DS: p.ds_init, R.CELL_ROW: 0, R.CELL_COL: 0, R.NEUR_SEL: 0,
-              R.ERROR: 0, R.CMD: 0}
+              R.ERROR: 0, R.CMD: 0, R.CELL_MASK: p.mask_max, R.PROG_COND: 0}
     for round_ in ("after the first reset", "after a reset mid-run"):
         for addr, want in {**identity, **resets}.items():
             await tb.expect_read(addr, want, f" {round_}")
@@ -685,7 +706,9 @@ async def rw_registers_legal_and_illegal(dut):
         await tb.expect_write(addr, rng.randint(lo, hi))
         for v in illegal_values(p, addr, rng):
             await tb.expect_refused(addr, v, R.E_REG_VALUE)
-    # CELL_DATA: legal words land in the array at the pointer, illegal ones go nowhere
+    # CELL_DATA: legal words land in the array at the pointer (all cells masked, then half of
+    # them), illegal ones go nowhere
+    await tb.expect_write(R.CELL_MASK, p.mask_max)
     row, col = rng.randrange(tb.cfg.n_inputs), rng.randrange(tb.cfg.n_neurons - 1)
     for v in (0, p.word_max, rng.randint(1, p.word_max - 1)):
         await tb.expect_write(R.CELL_ROW, row)
@@ -699,6 +722,15 @@ async def rw_registers_legal_and_illegal(dut):
         await tb.expect_read(R.CELL_DATA, v, " (reading back the word just written)")
     for v in illegal_values(p, R.CELL_DATA, rng):
         await tb.expect_refused(R.CELL_DATA, v, R.E_REG_VALUE)
+    half = p.mask_max & 0x5555_5555
+    await tb.expect_write(R.CELL_MASK, half)
+    before = int(tb.cells.words[row, col])
+    await tb.expect_write(R.CELL_ROW, row)
+    await tb.expect_write(R.CELL_COL, col)
+    await tb.expect_write(R.CELL_DATA, p.word_max & ~before)
+    got, want = int(tb.cells.words[row, col]), before ^ half
+    assert got == want, f"synapse ({row}, {col}) after a write under CELL_MASK {half:#x}: " \
+                        f"expected {want:#x}, actual {got:#x}"
 
 
 @cocotb.test(timeout_time=4, timeout_unit="ms")
@@ -764,8 +796,9 @@ async def busy_locks_configuration(dut):
     values = await tb.set_config(rng)
     tb.drive(busy_i=1)
     config = [a for a in R.LOCKED if a != R.CELL_DATA]
-    assert set(config) == {R.CTRL, R.TH_POS, R.TH_NEG, R.LEAK, R.REFRAC, R.DS}, \
-        f"regmap.LOCKED: expected CTRL, TH_POS, TH_NEG, LEAK, REFRAC, DS and CELL_DATA, " \
+    assert set(config) == {R.CTRL, R.TH_POS, R.TH_NEG, R.LEAK, R.REFRAC, R.DS, R.PROG_COND}, \
+        f"regmap.LOCKED: expected CTRL, TH_POS, TH_NEG, LEAK, REFRAC, DS, PROG_COND and " \
+        f"CELL_DATA, " \
         f"actual {[name(a) for a in R.LOCKED]}"
     for addr in config:
         lo, hi = p.limits[addr]
@@ -777,7 +810,7 @@ async def busy_locks_configuration(dut):
         await tb.expect_refused(R.CELL_DATA, v, R.E_REG_BUSY, " while busy")
     await tb.expect_refused(R.CELL_DATA, None, R.E_REG_BUSY, " while busy")
     # unlocked registers
-    for addr in (R.CELL_ROW, R.CELL_COL, R.NEUR_SEL):
+    for addr in (R.CELL_ROW, R.CELL_COL, R.NEUR_SEL, R.CELL_MASK):
         lo, hi = p.limits[addr]
         v = rng.randint(lo, hi)
         await tb.expect_write(addr, v, " while busy")
@@ -990,7 +1023,7 @@ async def synapse_programming(dut):
         f"{tb.cells.words[tuple(diff[0])]:#x}"
     xbar = Crossbar(c.n_inputs, c.n_neurons, c.cells)
     xbar.set_synapse_words(tb.cells.words)
-    got = xbar.read_path.weights(xbar.lrs)
+    got = xbar.weights()
     assert np.array_equal(got, weights), "weights read from the programmed array differ"
     await tb.expect_read(R.CELL_ROW, 0, " after programming every synapse (wrap)")
     await tb.expect_read(R.CELL_COL, 0, " after programming every synapse (wrap)")

@@ -53,6 +53,11 @@ class XbarTB:
         dut.cell_row_i.value = 0
         dut.cell_col_i.value = 0
         dut.cell_wdata_i.value = 0
+        self.cps = 2 * self.cells
+        dut.cell_mask_i.value = (1 << self.cps) - 1
+        dut.cell_cond_i.value = 0
+        # the usage counters count from power-up, across tests
+        self.usage_base = [int(getattr(dut, n).value) for n in ("reads_o", "ops_o", "pulses_o")]
         self.req = StreamSource(dut, "req", clk, idle=idle, seed=seed,
                                 signals=("valid_i", "ready_o", "row_i"))
         self.expected: list[WeightVector] = []
@@ -125,7 +130,8 @@ class XbarTB:
             # the edge: events first (a read at the edge of a write returns the old cells)
             if req_valid and req_ready:
                 row = int(d.req_row_i.value)
-                self.expected.append(WeightVector(tuple(int(x) for x in self.xbar.weights()[row])))
+                self.expected.append(WeightVector(tuple(
+                    int(x) for x in self.xbar.read_weights(row))))
                 self.rows.append(row)
                 self.in_flight = True
             elif w_valid and w_ready:
@@ -133,17 +139,18 @@ class XbarTB:
             if cell_req and gnt:
                 row, col = int(d.cell_row_i.value), int(d.cell_col_i.value)
                 if int(d.cell_we_i.value):
-                    self.words[row, col] = int(d.cell_wdata_i.value)
-                    self.xbar.set_synapse_words(self.words)
+                    self.xbar.program(row, col, int(d.cell_wdata_i.value),
+                                      int(d.cell_mask_i.value), int(d.cell_cond_i.value))
+                    self.words = self.xbar.synapse_words()
                     self.n_writes += 1
                 else:
-                    self.read_pending = (row, col, int(self.xbar.synapse_words()[row, col]))
+                    self.read_pending = (row, col, self.xbar.sense(row, col))
             await RisingEdge(d.clk_i)
 
     # ---- cell port -----------------------------------------------------------------------
 
     async def cell_access(self, write: bool, row: int, col: int, data: int = 0,
-                          limit: int = 1000):
+                          limit: int = 1000, mask: int | None = None):
         """Request one cell access and return after the edge that grants it; the checker
         compares read data. A following access may start at once (back to back)."""
         d = self.dut
@@ -152,6 +159,7 @@ class XbarTB:
         d.cell_row_i.value = row
         d.cell_col_i.value = col
         d.cell_wdata_i.value = data
+        d.cell_mask_i.value = (1 << self.cps) - 1 if mask is None else mask
         for _ in range(limit):
             await ReadOnly()
             granted = int(d.cell_gnt_o.value)
@@ -209,6 +217,14 @@ class XbarTB:
         assert self.received == len(self.rows), \
             f"weight vectors: expected {len(self.rows)}, actual {self.received}"
 
+    def check_usage(self):
+        """The array's usage counters against the model crossbar's."""
+        d = self.dut
+        for name, base, want in zip(("reads_o", "ops_o", "pulses_o"), self.usage_base,
+                                    self.xbar.counters):
+            got = (int(getattr(d, name).value) - base) & 0xFFFFFFFF
+            assert got == int(want), f"{name}: expected {int(want)}, actual {got}"
+
 
 @cocotb.test()
 async def program_and_read_back(dut):
@@ -243,6 +259,7 @@ async def program_and_read_back(dut):
             await tb.cell_access(False, r, c)
         await tb.gap(rng, 0.3)
     await tb.settle()
+    tb.check_usage()
     dut._log.info("%d writes, %d reads checked", tb.n_writes, tb.n_reads)
 
 
@@ -264,6 +281,7 @@ async def event_reads(dut, stall):
     seen = set(int(x) for row in rows for x in weights[row])
     missing = set(range(-tb.cells, tb.cells + 1)) - seen
     assert not missing, f"stimulus: weights {sorted(missing)} never read"
+    tb.check_usage()
     dut._log.info("%d weight vectors bit-exact", tb.board.matched)
 
 
@@ -294,5 +312,32 @@ async def events_win_over_cell_access(dut):
     await tb.wait_events()
     await tb.settle()
     assert tb.refused > 0, "stimulus: no cell request ever waited for an event"
+    tb.check_usage()
     dut._log.info("%d weight vectors bit-exact, %d writes, %d reads; cell requests waited "
                   "%d cycles", tb.board.matched, tb.n_writes, tb.n_reads, tb.refused)
+
+
+@cocotb.test()
+async def masked_writes(dut):
+    """Writes with random cell masks: only the masked cells of the synapse change, each masked
+    cell counts one pulse, and the read-back senses the cells as the model has them."""
+    rng = random.Random(cocotb.RANDOM_SEED + 3)
+    tb = XbarTB(dut, seed=rng.randint(0, 1 << 30))
+    await tb.reset()
+    await tb.program_all(rng, gap=0.0)
+    masks = set()
+    for _ in range(300):
+        r, c = rng.randrange(tb.n_in), rng.randrange(tb.n)
+        mask = rng.choice([0, (1 << tb.cps) - 1, rng.getrandbits(tb.cps)])
+        masks.add(mask)
+        before = int(tb.xbar.synapse_words()[r, c])
+        word = tb.random_word(rng)
+        await tb.cell_access(True, r, c, word, mask=mask)
+        await tb.cell_access(False, r, c)
+        after = int(tb.xbar.synapse_words()[r, c])
+        assert after == (before & ~mask) | (word & mask), "model: a masked write is wrong"
+        await tb.gap(rng, 0.2)
+    await tb.settle()
+    assert len(masks) > 20 and 0 in masks, "stimulus: too few masks"
+    tb.check_usage()
+    dut._log.info("%d masked writes, %d reads checked", tb.n_writes, tb.n_reads)
