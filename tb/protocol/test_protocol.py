@@ -68,51 +68,43 @@ async def _out_path_busy(dut) -> None:
     assert not int(dut.spk_ready_o.value), "stimulus: spikes should be pending"
 
 
+async def _out_path_offer_then_break(dut, valid: str, data: str, broken: str,
+                                     value: int) -> None:
+    """With the out path busy, offer a word on `valid`/`data`, then set `broken` to `value`
+    in the next cycle, before the word was taken."""
+    await _out_path_busy(dut)
+    getattr(dut, valid).value = 1
+    getattr(dut, data).value = 1
+    await RisingEdge(dut.clk_i)
+    getattr(dut, broken).value = value
+    await ClockCycles(dut.clk_i, 3)
+
+
 @cocotb.test()
 async def out_path_step_dropped_while_stalled(dut):
     """The core lowers spk_valid_i before its step was taken."""
-    await _out_path_busy(dut)
-    dut.spk_valid_i.value = 1
-    dut.spk_pos_i.value = 1
-    await RisingEdge(dut.clk_i)
-    dut.spk_valid_i.value = 0
-    await ClockCycles(dut.clk_i, 3)
+    await _out_path_offer_then_break(dut, "spk_valid_i", "spk_pos_i", "spk_valid_i", 0)
     _not_caught("spk_valid_i held while stalled")
 
 
 @cocotb.test()
 async def out_path_step_changed_while_stalled(dut):
     """The core changes spk_pos_i before its step was taken."""
-    await _out_path_busy(dut)
-    dut.spk_valid_i.value = 1
-    dut.spk_pos_i.value = 1
-    await RisingEdge(dut.clk_i)
-    dut.spk_pos_i.value = 2
-    await ClockCycles(dut.clk_i, 3)
+    await _out_path_offer_then_break(dut, "spk_valid_i", "spk_pos_i", "spk_pos_i", 2)
     _not_caught("spk_pos_i held while stalled")
 
 
 @cocotb.test()
 async def out_path_decision_dropped_while_stalled(dut):
     """The core lowers dec_valid_i before its decision was taken."""
-    await _out_path_busy(dut)
-    dut.dec_valid_i.value = 1
-    dut.dec_class_i.value = 1
-    await RisingEdge(dut.clk_i)
-    dut.dec_valid_i.value = 0
-    await ClockCycles(dut.clk_i, 3)
+    await _out_path_offer_then_break(dut, "dec_valid_i", "dec_class_i", "dec_valid_i", 0)
     _not_caught("dec_valid_i held while stalled")
 
 
 @cocotb.test()
 async def out_path_decision_changed_while_stalled(dut):
     """The core changes dec_class_i before its decision was taken."""
-    await _out_path_busy(dut)
-    dut.dec_valid_i.value = 1
-    dut.dec_class_i.value = 1
-    await RisingEdge(dut.clk_i)
-    dut.dec_class_i.value = 2
-    await ClockCycles(dut.clk_i, 3)
+    await _out_path_offer_then_break(dut, "dec_valid_i", "dec_class_i", "dec_class_i", 2)
     _not_caught("dec_class_i held while stalled")
 
 
