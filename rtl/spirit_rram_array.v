@@ -98,14 +98,11 @@ module spirit_rram_array #(
   reg [31:0]              row_reads_q [0:N_ROWS-1];
   // the device map, with DEVICE = 1 only
   reg [InfoW-1:0]         info [0:(DEVICE != 0 ? N_ROWS * CELLS : 1) - 1];
-  // prog seed, noise seed, SET thresholds x4, RESET thresholds x4, noise thresholds x4
-  reg [32:0]              header [0:13];
 
   integer r, k;
   initial begin
     if (DEVICE != 0) begin
       $readmemh({DEVICE_FILE, "_cells.hex"}, info);
-      $readmemh({DEVICE_FILE, "_header.hex"}, header);
       for (r = 0; r < N_ROWS; r = r + 1) begin
         for (k = 0; k < CELLS; k = k + 1) begin
           state_q[r][k * STATE_W +: STATE_W] = info[r * CELLS + k][N_STATES * CODE_W +:
@@ -126,92 +123,129 @@ module spirit_rram_array #(
 
   // ---- one read, one program operation: next state computed here, committed at the edge ------
 
-  wire noisy = DEVICE != 0 && (header[10] != 33'd0 || header[11] != 33'd0 ||
-                               header[12] != Half || header[13] != Half);
-
   reg [CELLS*STATE_W-1:0] pg_state_n, rd_state_n;
   reg [CELLS*CODE_W-1:0]  rd_codes_n;
-  reg [31:0]              pg_pulses, rd_count;
-  reg [InfoW-1:0]         pg_info, rd_info;
-  reg [STATE_W-1:0]       pg_s, pg_target, rd_s;
-  reg [31:0]              pg_h, pg_g, rd_h, rd_g;
-  reg [32:0]              pg_thr;
-  integer                 rd_code, pj, rj;
+  wire [31:0]             rd_count = row_reads_q[rd_row_i] + 32'd1;
 
-  // a programming operation on row pg_row_i
-  always @* begin
-    pg_state_n = state_q[pg_row_i];
-    pg_pulses  = 32'd0;
-    pg_s       = {STATE_W{1'b0}};
-    pg_target  = {STATE_W{1'b0}};
-    pg_g       = 32'd0;
-    pg_h       = 32'd0;
-    pg_info    = {InfoW{1'b0}};
-    pg_thr     = 33'd0;
-    for (pj = 0; pj < CELLS; pj = pj + 1) begin
-      if (pg_mask_i[pj]) begin
-        pg_pulses = pg_pulses + 32'd1;
-        pg_s      = pg_state_n[pj * STATE_W +: STATE_W];
-        pg_target = pg_state_i[pj * STATE_W +: STATE_W];
-        if (DEVICE == 0) begin
-          pg_s = pg_target;
-        end else begin
-          pg_g    = pg_row_i * CELLS + pj;
-          pg_info = info[pg_g];
-          if (!pg_info[InfoW-33] && pg_target != pg_s) begin
-            pg_h   = mix32(header[0][31:0], ops_o, pg_g);
-            pg_thr = (pg_target > pg_s) ? header[2 + pg_cond_i] : header[6 + pg_cond_i];
-            if ({1'b0, pg_h} < pg_thr) pg_s = pg_target;
+  generate
+    if (DEVICE == 0) begin : g_ideal
+      // ideal cells: every pulse takes, a cell reads as its state; whole-row operations, so
+      // the simulation cost of a read does not grow with the cells of a row
+      wire [CELLS*STATE_W-1:0] pg_mask_w;
+      wire [CELLS*STATE_W-1:0] rd_row_w = state_q[rd_row_i];
+      wire [CELLS*CODE_W-1:0]  rd_codes_w;
+      if (STATE_W == 1) begin : g_mask
+        assign pg_mask_w = pg_mask_i;
+      end else begin : g_mask_wide
+        genvar m;
+        for (m = 0; m < CELLS; m = m + 1) begin : g_cell
+          assign pg_mask_w[m * STATE_W +: STATE_W] = {STATE_W{pg_mask_i[m]}};
+        end
+      end
+      if (STATE_W == CODE_W) begin : g_codes
+        assign rd_codes_w = rd_row_w;
+      end else begin : g_codes_wide
+        genvar q;
+        for (q = 0; q < CELLS; q = q + 1) begin : g_cell
+          assign rd_codes_w[q * CODE_W +: CODE_W] = {{(CODE_W - STATE_W){1'b0}},
+                                                     rd_row_w[q * STATE_W +: STATE_W]};
+        end
+      end
+      // ideal cells ignore the programming condition
+      wire unused_cond = ^pg_cond_i;
+      always @* begin
+        pg_state_n = (state_q[pg_row_i] & ~pg_mask_w) | (pg_state_i & pg_mask_w);
+        rd_state_n = rd_row_w;
+        rd_codes_n = rd_codes_w;
+      end
+    end else begin : g_device
+      // prog seed, noise seed, SET thresholds x4, RESET thresholds x4, noise thresholds x4
+      reg [32:0] header [0:13];
+      initial $readmemh({DEVICE_FILE, "_header.hex"}, header);
+      wire noisy = header[10] != 33'd0 || header[11] != 33'd0 || header[12] != Half ||
+                   header[13] != Half;
+      reg [InfoW-1:0]   pg_info, rd_info;
+      reg [STATE_W-1:0] pg_s, pg_target, rd_s;
+      reg [31:0]        pg_h, pg_g, rd_h, rd_g;
+      reg [32:0]        pg_thr;
+      integer           rd_code, pj, rj;
+
+      // a programming operation on row pg_row_i
+      always @* begin
+        pg_state_n = state_q[pg_row_i];
+        pg_s       = {STATE_W{1'b0}};
+        pg_target  = {STATE_W{1'b0}};
+        pg_g       = 32'd0;
+        pg_h       = 32'd0;
+        pg_info    = {InfoW{1'b0}};
+        pg_thr     = 33'd0;
+        for (pj = 0; pj < CELLS; pj = pj + 1) begin
+          if (pg_mask_i[pj]) begin
+            pg_s      = pg_state_n[pj * STATE_W +: STATE_W];
+            pg_target = pg_state_i[pj * STATE_W +: STATE_W];
+            pg_g      = pg_row_i * CELLS + pj;
+            pg_info   = info[pg_g];
+            if (!pg_info[InfoW-33] && pg_target != pg_s) begin
+              pg_h   = mix32(header[0][31:0], ops_o, pg_g);
+              pg_thr = (pg_target > pg_s) ? header[2 + pg_cond_i] : header[6 + pg_cond_i];
+              if ({1'b0, pg_h} < pg_thr) pg_s = pg_target;
+            end
+            pg_state_n[pj * STATE_W +: STATE_W] = pg_s;
           end
         end
-        pg_state_n[pj * STATE_W +: STATE_W] = pg_s;
       end
-    end
-  end
 
-  // a read of row rd_row_i
-  always @* begin
-    rd_state_n = state_q[rd_row_i];
-    rd_count   = row_reads_q[rd_row_i] + 32'd1;
-    rd_codes_n = {(CELLS * CODE_W){1'b0}};
-    rd_s       = {STATE_W{1'b0}};
-    rd_g       = 32'd0;
-    rd_h       = 32'd0;
-    rd_info    = {InfoW{1'b0}};
-    rd_code    = 0;
-    for (rj = 0; rj < CELLS; rj = rj + 1) begin
-      rd_s = rd_state_n[rj * STATE_W +: STATE_W];
-      if (DEVICE == 0) begin
-        rd_code = {{(32 - STATE_W){1'b0}}, rd_s};
-      end else begin
-        rd_g    = rd_row_i * CELLS + rj;
-        rd_info = info[rd_g];
-        // read disturb: an HRS cell that is not stuck turns LRS at its limit
-        if (rd_s == {STATE_W{1'b0}} && !rd_info[InfoW-33] &&
-            rd_count >= rd_info[InfoW-1 -: 32]) begin
-          rd_s = {{(STATE_W - 1){1'b0}}, 1'b1};
-          rd_state_n[rj * STATE_W +: STATE_W] = rd_s;
-        end
-        rd_code = {{(32 - CODE_W){1'b0}}, rd_info[rd_s * CODE_W +: CODE_W]};
-        if (noisy) begin
-          // noise -2..+2: how many of the four thresholds the draw reaches, minus two
-          rd_h    = mix32(header[1][31:0], reads_o, rd_g);
-          rd_code = rd_code - 2 + ({1'b0, rd_h} >= header[10]) + ({1'b0, rd_h} >= header[11]) +
-                    ({1'b0, rd_h} >= header[12]) + ({1'b0, rd_h} >= header[13]);
-          if (rd_code < 0) rd_code = 0;
-          if (rd_code > CodeMaxI) rd_code = CodeMaxI;
+      // a read of row rd_row_i
+      always @* begin
+        rd_state_n = state_q[rd_row_i];
+        rd_codes_n = {(CELLS * CODE_W){1'b0}};
+        rd_s       = {STATE_W{1'b0}};
+        rd_g       = 32'd0;
+        rd_h       = 32'd0;
+        rd_info    = {InfoW{1'b0}};
+        rd_code    = 0;
+        for (rj = 0; rj < CELLS; rj = rj + 1) begin
+          rd_s    = rd_state_n[rj * STATE_W +: STATE_W];
+          rd_g    = rd_row_i * CELLS + rj;
+          rd_info = info[rd_g];
+          // read disturb: an HRS cell that is not stuck turns LRS at its limit
+          if (rd_s == {STATE_W{1'b0}} && !rd_info[InfoW-33] &&
+              rd_count >= rd_info[InfoW-1 -: 32]) begin
+            rd_s = {{(STATE_W - 1){1'b0}}, 1'b1};
+            rd_state_n[rj * STATE_W +: STATE_W] = rd_s;
+          end
+          rd_code = {{(32 - CODE_W){1'b0}}, rd_info[rd_s * CODE_W +: CODE_W]};
+          if (noisy) begin
+            // noise -2..+2: how many of the four thresholds the draw reaches, minus two
+            rd_h    = mix32(header[1][31:0], reads_o, rd_g);
+            rd_code = rd_code - 2 + ({1'b0, rd_h} >= header[10]) +
+                      ({1'b0, rd_h} >= header[11]) + ({1'b0, rd_h} >= header[12]) +
+                      ({1'b0, rd_h} >= header[13]);
+            if (rd_code < 0) rd_code = 0;
+            if (rd_code > CodeMaxI) rd_code = CodeMaxI;
+          end
+          rd_codes_n[rj * CODE_W +: CODE_W] = rd_code[CODE_W-1:0];
         end
       end
-      rd_codes_n[rj * CODE_W +: CODE_W] = rd_code[CODE_W-1:0];
     end
-  end
+  endgenerate
+
+  // pulses of a programming operation: one per masked cell, whether it takes or not
+  function [31:0] pulses;
+    input [CELLS-1:0] mask;
+    integer i;
+    begin
+      pulses = 32'd0;
+      for (i = 0; i < CELLS; i = i + 1) pulses = pulses + {31'd0, mask[i]};
+    end
+  endfunction
 
   // the controller asks for one operation at a time: a program, or a read
   always @(posedge clk_i) begin
     if (pg_en_i) begin
       state_q[pg_row_i] <= pg_state_n;
       ops_o             <= ops_o + 32'd1;
-      pulses_o          <= pulses_o + pg_pulses;
+      pulses_o          <= pulses_o + pulses(pg_mask_i);
     end else if (rd_en_i) begin
       rd_codes_o            <= rd_codes_n;
       state_q[rd_row_i]     <= rd_state_n;

@@ -11,12 +11,19 @@ import pytest
 from conftest import ROOT
 
 from tb.common.build import RTL_SOURCES
-from tools.lint import lint
+from tools.lint import VARIANTS, lint
 
 
 @pytest.mark.parametrize("src", RTL_SOURCES, ids=[s.stem for s in RTL_SOURCES])
 def test_lint_clean(src):
     ok, text = lint(src.stem)
+    assert ok, text
+
+
+@pytest.mark.parametrize("top, params", VARIANTS, ids=[f"{t}_{i}" for i, (t, _) in
+                                                       enumerate(VARIANTS)])
+def test_lint_clean_with_other_code_switched_on(top, params):
+    ok, text = lint(top, params)
     assert ok, text
 
 
