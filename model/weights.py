@@ -113,9 +113,11 @@ def load_weights(path: str | Path) -> Weights:
                   "(neurons), as the header says")
     if not all(_whole(x) for r in rows for x in r):
         raise bad("weights must be whole numbers")
+    # the range is checked on the Python numbers, before numpy could overflow on them
+    values = [x for r in rows for x in r]
+    if values and (min(values) < -cells or max(values) > cells):
+        raise bad(f"weights must lie in -{cells}..{cells}, found {min(values)}..{max(values)}")
     w = np.array(rows, dtype=np.int64).reshape(n_in, n_out)
-    if w.size and np.abs(w).max() > cells:
-        raise bad(f"weights must lie in -{cells}..{cells}, found {w.min()}..{w.max()}")
     settings = doc["settings"]
     if not isinstance(settings, dict) or set(settings) != set(SETTINGS):
         raise bad(f"'settings' must hold exactly {', '.join(SETTINGS)}")

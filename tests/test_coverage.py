@@ -224,6 +224,7 @@ def test_quick_run_end_to_end(tmp_path):
                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
                          env=env, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "error:" not in out.stdout + out.stderr, out.stdout[-3000:] + out.stderr[-3000:]
     figures = json.loads((tmp_path / "coverage.json").read_text())
     assert figures["runs"] == 2 and not figures["failed"]
     files = {r["file"]: r for r in figures["files"]}
@@ -243,3 +244,17 @@ def test_quick_run_end_to_end(tmp_path):
     assert len(merged) > 100
     assert np.all(np.array(list(merged.counts.values())) >= 0)
     assert "SPIRIT twin coverage (quick subset)" in out.stdout
+
+
+@pytest.mark.parametrize("kind", ["file", "under a file", "foreign folder"])
+def test_out_must_be_a_folder_of_its_own(tmp_path, kind):
+    """--out never deletes or overwrites what is not a coverage run's."""
+    keep = tmp_path / "keep.txt"
+    keep.write_text("mine")
+    where = {"file": keep, "under a file": keep / "sub", "foreign folder": tmp_path}[kind]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPIRIT_")}
+    out = subprocess.run([sys.executable, "-m", "tools.coverage", "--quick", "--out",
+                          str(where)], cwd=ROOT, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 2 and out.stderr.startswith("error: --out"), out.stderr
+    assert "Traceback" not in out.stderr and keep.read_text() == "mine"

@@ -153,6 +153,8 @@ def test_committed_weights_load():
     (lambda d: d.update(weights=[[1, 2, 3], [0, 0, 0]]), "a table of 2 rows .* of 2 numbers"),
     (lambda d: d.update(weights="abc"), "a table of 2 rows"),
     (lambda d: d.update(weights=[[1, 9], [0, 0]]), "weights must lie in -4..4"),
+    (lambda d: d.update(weights=[[10**30, 0], [0, 0]]), "weights must lie in -4..4"),
+    (lambda d: d.update(weights=[[-2**63, 0], [0, 0]]), "weights must lie in -4..4"),
     (lambda d: d.update(weights=[[1.5, 0], [0, 0]]), "whole numbers"),
     (lambda d: d.update(weights=[[True, 0], [0, 0]]), "whole numbers"),
     (lambda d: d["settings"].update(speed=3), "'settings' must hold exactly"),

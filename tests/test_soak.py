@@ -74,13 +74,28 @@ def test_make_soak_settings_are_checked_like_the_options():
     env.update(SPIRIT_SOAK_MINUTES="soon", SPIRIT_SOAK_SEED="4")
     out = subprocess.run([sys.executable, "-m", "tools.soak"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and "--minutes must be a number of minutes" in out.stderr, \
+    assert out.returncode == 2 and "MINUTES must be a number of minutes" in out.stderr, \
         out.stdout + out.stderr
     env.update(SPIRIT_SOAK_MINUTES="1", SPIRIT_SOAK_SEED="x")
     out = subprocess.run([sys.executable, "-m", "tools.soak"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and "--seed must be a whole number, got 'x'" in out.stderr, \
+    assert out.returncode == 2 and "SEED must be a whole number, got 'x'" in out.stderr, \
         out.stdout + out.stderr
+
+
+def test_a_soak_that_checks_nothing_does_not_pass(tmp_path):
+    out = soak("--minutes", "1e-6", "--structure", "narrow", "--jobs", "1",
+               "--out", str(tmp_path))
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "PASS" not in out.stdout and "ended before it checked a single image" in out.stderr
+
+
+def test_out_is_never_a_folder_of_other_files(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    out = soak("--events", "10", "--out", str(tmp_path), timeout=120)
+    assert out.returncode == 2 and "holds files that are not a soak run's" in out.stderr, \
+        out.stdout + out.stderr
+    assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
 def test_a_broken_rtl_fails_with_its_seed_and_the_replay_fails_alike(tmp_path):

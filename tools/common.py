@@ -97,6 +97,27 @@ def output_path(name: str, value) -> Path:
     return path
 
 
+def output_folder(name: str, value, default: Path, owner: str) -> Path:
+    """The folder a tool writes its runs and reports into (`value`, else `default`), made if
+    needed. A folder the user names that holds files of anything else is refused, so that
+    the tool never deletes or overwrites them: the tool's folders carry a marker file naming
+    `owner`."""
+    path = Path(value or default).expanduser().resolve()
+    marker = path / f".spirit-{owner}"
+    if path.exists() and not path.is_dir():
+        raise SpiritError(f"{name} '{path}' is a file; name a folder")
+    try:
+        if value and path.is_dir() and any(path.iterdir()) and not marker.exists():
+            raise SpiritError(f"{name} '{path}' holds files that are not a {owner} run's; name "
+                              "a new or empty folder")
+        path.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError as exc:
+        raise SpiritError(f"{name} '{path}' cannot be made a folder to write in "
+                          f"({exc.strerror or exc}); name another") from None
+    return path
+
+
 def setting(argument, variable: str, default=None):
     """A setting from the command line, else from the environment (how make passes its
     variables, unquoted), else the default."""

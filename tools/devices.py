@@ -38,6 +38,8 @@ NOISE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 COARSE = dict(code_w=2, lrs=2.0, hrs=0.1)   # a coarse sense: an LRS cell reads as 2 codes
 CHIP_SPREAD = 0.5          # conductance spread that costs the strong-RESET chip what SPIRIT lost
 WEAK_SHARE = 0.25          # weak cells: median disturb limit, in reads of the most-read row
+# how the datasets are named in the documents
+LABELS = {"mnist": "MNIST", "digits": "scikit-learn digits"}
 PERFECT = dict(p_set=(1.0,) * 4, p_reset=(1.0,) * 4)
 
 
@@ -209,8 +211,8 @@ def plot(doc: dict, path: Path) -> None:
     ax.set_title("read-disturb soak", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    fig.suptitle(f"Accuracy on {doc['images']} {doc['dataset']} test images, mean and spread "
-                 f"over {doc['seeds']} chips", fontsize=10)
+    fig.suptitle(f"Accuracy on {doc['images']:,} {LABELS[doc['dataset']]} test images, mean "
+                 f"and spread over {doc['seeds']} chips", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -225,7 +227,7 @@ def markdown(doc: dict) -> str:
     lines = [
         "# The twin on RRAM devices",
         "",
-        f"Made by `make devices` ({doc['dataset']}, weights `{doc['weights']}`, "
+        f"Made by `make devices` ({LABELS[doc['dataset']]}, weights `{doc['weights']}`, "
         f"{doc['images']} test images, {doc['seeds']} chips drawn per point; "
         f"{doc['seconds']:.0f} s). The device model and its units are in `model/device.py`; "
         "README.md, \"RRAM devices\", explains how the RTL reproduces it.",
@@ -349,8 +351,8 @@ def markdown(doc: dict) -> str:
             f"{pct(r['accuracy_last'])} on the last.")
     lines += [
         "",
-        f"SPIRIT saw no effect after about {CHIP['soak_spikes']:.0e} spikes (200 passes over "
-        "the test set), and the calibrated cells show none either.",
+        f"SPIRIT saw no effect after {CHIP['soak_spikes'] / 1e6:,.0f} million to a billion "
+        "spikes (200 passes over the test set), and the calibrated cells show none either.",
         "",
     ]
     return "\n".join(lines)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from model import DIGITS, SPIRIT, ChipConfig, SpiritError
 
-from .common import guarded, whole
+from .common import guarded, output_folder, whole
 
 # the chip structures a soak can run; narrow and wide are those of tests/test_chip.py
 STRUCTURES = {
@@ -58,13 +58,13 @@ FIGURES = (("rounds", "rounds"), ("images", "images"), ("in_events", "input even
            ("dropped", "dropped"), ("skipped", "skipped"), ("cycles", "cycles"))
 
 
-def minutes(value: str) -> float:
+def minutes(value: str, name: str = "--minutes") -> float:
     try:
         number = float(value)
     except ValueError:
         number = math.nan
     if not (math.isfinite(number) and 0 < number <= 24 * 60):
-        raise SpiritError(f"--minutes must be a number of minutes in (0, 1440], got '{value}'")
+        raise SpiritError(f"{name} must be a number of minutes in (0, 1440], got '{value}'")
     return number
 
 
@@ -82,16 +82,20 @@ def parse(argv) -> argparse.Namespace:
     ap.add_argument("--out", help="folder of the runs (default build/soak)")
     args = ap.parse_args(argv)
     # make soak MINUTES=... SEED=... (through the environment, so no shell parses the values)
-    if args.minutes is None and args.events is None and args.round is None:
-        args.minutes = os.environ.get("SPIRIT_SOAK_MINUTES") or None
-    if args.seed is None:
-        args.seed = os.environ.get("SPIRIT_SOAK_SEED") or None
+    env_minutes = os.environ.get("SPIRIT_SOAK_MINUTES") or None
+    if args.minutes is None and args.events is None and args.round is None and env_minutes:
+        args.minutes = minutes(env_minutes, "MINUTES")
+    env_seed = os.environ.get("SPIRIT_SOAK_SEED") or None
+    if args.seed is None and env_seed:
+        args.seed = whole("SEED", env_seed, 0, (1 << 32) - 1)
     if args.minutes is not None and args.events is not None:
         raise SpiritError("give --minutes or --events, not both")
-    args.minutes = minutes(args.minutes) if args.minutes is not None else None
+    if isinstance(args.minutes, str):
+        args.minutes = minutes(args.minutes)
     args.events = whole("--events", args.events, 1) if args.events is not None else None
     args.jobs = whole("--jobs", args.jobs, 1, 16)
-    args.seed = whole("--seed", args.seed, 0, (1 << 32) - 1) if args.seed is not None else None
+    if isinstance(args.seed, str):
+        args.seed = whole("--seed", args.seed, 0, (1 << 32) - 1)
     args.structure = list(dict.fromkeys(args.structure or DEFAULT_STRUCTURES))
     unknown = [s for s in args.structure if s not in STRUCTURES]
     if unknown:
@@ -172,19 +176,19 @@ def main(argv=None) -> int:
     args = parse(argv)
     sources, tag = rtl_sources(args.rtl)
     seed = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
-    out = (Path(args.out).expanduser() if args.out else BUILD_ROOT / "soak").resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder("--out", args.out, BUILD_ROOT / "soak", "soak")
     lock = open(out / ".lock", "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise SpiritError(f"another soak is running in {out}; wait for it or give --out") \
+        raise SpiritError(f"another soak is running in {out}; wait for it, or give "
+                          "python -m tools.soak a folder of its own with --out") \
             from None
     names = args.structure
     if args.round is not None:
         plan = f"round {args.round} only"
     elif args.minutes is not None:
-        plan = f"{args.minutes:g} minutes"
+        plan = f"{args.minutes:g} minute{'' if args.minutes == 1 else 's'}"
     else:
         plan = f"{args.events:,} input events"
     print(f"soak: seed {seed}, {plan}, structures {', '.join(names)}, {args.jobs} at a time"
@@ -262,6 +266,10 @@ def summarize(legs: list[Leg], seed: int, elapsed: float, rtl: str | None) -> in
     print(f"{took} of soak: {totals['images']:,} images checked, "
           f"{totals['in_events']:,} input events, {totals['syn_events']:,} synaptic events, "
           f"{totals['out_spikes']:,} output spikes")
+    if not failed and totals["images"] == 0:
+        print("error: the soak ended before it checked a single image; give it more time "
+              "(MINUTES, --minutes) or more input events (--events)", file=sys.stderr)
+        return 2
     if not failed:
         print(f"PASS: every image bit-exact with the model, every invariant held (seed {seed})")
         return 0
