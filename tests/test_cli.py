@@ -78,7 +78,7 @@ def one_line_error(out, *fragments):
 @pytest.mark.parametrize("args, fragments", [
     (["--dataset", "cifar"], ["DATASET must be one of digits, mnist", "'cifar'"]),
     (["--images", "many"], ["N must be a whole number", "'many'"]),
-    (["--images", "0"], ["N must be 1..599"]),
+    (["--images", "0"], ["N must be >= 1, got 0"]),
     (["--images", "100000"], ["N must be 1..599"]),
     (["--batch", "-3"], ["BATCH must be 1..16384"]),
     (["--dataset", "mnist", "--mnist-dir", "/nonexistent/mnist"],
@@ -98,6 +98,12 @@ def one_line_error(out, *fragments):
     (["--devices", "1", "--verify", "9"], ["VERIFY must be 0..8"]),
     (["--devices", "1", "--device-seed", "x"], ["DEVICE_SEED must be a whole number"]),
     (["--devices", "1", "--verify", "1", "--waves", "1"], ["use VERIFY=0 with WAVES=1"]),
+    (["--device-seed", "5"], ["DEVICE_SEED describe RRAM devices", "add DEVICES=1"]),
+    (["--waves-from", "3"], ["WAVES_FROM choose what WAVES=1 traces; add WAVES=1"]),
+    (["--waves-unit", "cycle", "--waves-count", "9"],
+     ["WAVES_COUNT, WAVES_UNIT choose what WAVES=1 traces"]),
+    (["--waves", "1", "--waves-unit", "cycle", "--waves-from", "999999999", "--images", "5"],
+     ["WAVES_FROM must be below the", "cycles the run takes, got 999,999,999"]),
 ])
 def test_sim_bad_parameters(args, fragments):
     one_line_error(sim(*args), *fragments)

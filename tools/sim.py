@@ -180,21 +180,25 @@ def trace_window(job, cfg, unit: str, first: int, count: int, trace_file: Path, 
     streams = job.streams[:first + count] if unit == "image" else job.streams
     head = Job(cfg=cfg, synapses=job.synapses, streams=streams, verify_cells=0,
                device=job.device, cond=job.cond)
+    # the trace is written aside and replaces the previous one only once it is good
+    partial = trace_file.with_name(trace_file.name + ".part")
     try:
         build = harness_build(cfg, trace="fst" if fst else "vcd", device=job.device is not None)
-        report, actual = run_harness(head, build,
-                                     workdir / "waves", str(trace_file.resolve()),
+        report, actual = run_harness(head, build, workdir / "waves", str(partial.resolve()),
                                      (unit, first, count))
+        model = run_batch(cfg, head.crossbar(), head.streams)
+        bad = model.first_mismatch(actual)
+        if bad is not None:
+            raise SpiritError(f"the traced run differs from the model at image {bad}")
+        if not report["dumped_to_ps"]:
+            raise SpiritError(f"the run has no {unit} {first}: nothing was traced")
+        partial.replace(trace_file)
     except (BuildError, RuntimeError, ValueError) as exc:
         raise SpiritError(f"tracing failed: {exc}") from None
-    model = run_batch(cfg, head.crossbar(), head.streams)
-    bad = model.first_mismatch(actual)
-    if bad is not None:
-        raise SpiritError(f"the traced run differs from the model at image {bad}")
+    finally:
+        partial.unlink(missing_ok=True)
     gtkw, tcl, sucl = write_save_files(cfg, trace_file, report["dumped_from_ps"],
                                        report["dumped_to_ps"] - report["dumped_from_ps"])
-    if not report["dumped_to_ps"]:
-        raise SpiritError(f"the run has no {unit} {first}: nothing was traced")
     print(f"waves:  {shown(trace_file)}: {unit}s {first}..{first + count - 1}, "
           f"{len(model)} of {len(model)} images bit-exact in the traced run")
     print(f"        gtkwave -S {shown(tcl)} {shown(gtkw)}")
@@ -231,29 +235,38 @@ def main(argv=None) -> int:
     waves_count = whole("WAVES_COUNT", setting(args.waves_count, "SPIRIT_WAVES_COUNT",
                                                str(WAVES_IMAGES if unit == "image" else 2000)),
                         1)
+    window_given = [v for v, a in (("WAVES_FROM", args.waves_from),
+                                   ("WAVES_COUNT", args.waves_count),
+                                   ("WAVES_UNIT", args.waves_unit))
+                    if setting(a, f"SPIRIT_{v}") is not None]
+    if window_given and not waves:
+        raise SpiritError(f"{', '.join(window_given)} choose what WAVES=1 traces; add WAVES=1")
     batch = whole("BATCH", setting(args.batch, "SPIRIT_BATCH", "2000"), 1, 16384)
+    devices = flag("DEVICES", setting(args.devices, "SPIRIT_DEVICES", "0"))
+    reset = setting(args.reset, "SPIRIT_RESET", "strong") or "strong"
+    if reset not in RESETS:
+        raise SpiritError(f"RESET must be strong or weak, got '{reset}'")
+    verify = whole("VERIFY", setting(args.verify, "SPIRIT_VERIFY", "0") or "0", 0, 8)
+    seed_given = setting(args.device_seed, "SPIRIT_DEVICE_SEED")
+    device_seed = whole("DEVICE_SEED", seed_given or "1", 0, (1 << 32) - 1)
+    if not devices and (verify or reset != "strong" or seed_given is not None):
+        raise SpiritError("RESET, VERIFY and DEVICE_SEED describe RRAM devices and how they "
+                          "are programmed; add DEVICES=1")
+    if devices and waves and verify:
+        raise SpiritError("the traced run programs in one shot: use VERIFY=0 with WAVES=1")
+    count = setting(args.images, "SPIRIT_N")
+    if count is not None:
+        whole("N", count, 1)
     weights_path = Path(setting(args.weights, "SPIRIT_WEIGHTS", default_weights(name)))
     folder = mnist_dir(setting(args.mnist_dir, "SPIRIT_MNIST_DIR"))
-    report_default = f"build/reports/sim_{name}{'_waves' if waves else ''}.json"
+    variant = ("_devices" if devices else "") + ("_waves" if waves else "")
+    report_default = f"build/reports/sim_{name}{variant}.json"
     report = check_report_path(setting(args.report, "SPIRIT_REPORT", ROOT / report_default))
     weights = load_weights(weights_path)
     if weights.dataset != name:
         raise SpiritError(f"{weights_path} holds weights for {weights.dataset}, DATASET is "
                           f"{name}; name matching weights with WEIGHTS=")
     data = dataset(name, "test", str(folder), deskewed=weights.deskew)
-    devices = flag("DEVICES", setting(args.devices, "SPIRIT_DEVICES", "0"))
-    reset = setting(args.reset, "SPIRIT_RESET", "strong") or "strong"
-    if reset not in RESETS:
-        raise SpiritError(f"RESET must be strong or weak, got '{reset}'")
-    verify = whole("VERIFY", setting(args.verify, "SPIRIT_VERIFY", "0") or "0", 0, 8)
-    device_seed = whole("DEVICE_SEED", setting(args.device_seed, "SPIRIT_DEVICE_SEED", "1")
-                        or "1", 0, (1 << 32) - 1)
-    if not devices and (verify or reset != "strong"):
-        raise SpiritError("RESET and VERIFY describe how RRAM devices are programmed; add "
-                          "DEVICES=1")
-    if devices and waves and verify:
-        raise SpiritError("the traced run programs in one shot: use VERIFY=0 with WAVES=1")
-    count = setting(args.images, "SPIRIT_N")
     default_n = min(len(data), 1000 if name == "mnist" else len(data))
     n = whole("N", count, 1, len(data)) if count is not None else default_n
     if waves and unit == "image":
@@ -299,13 +312,23 @@ def main(argv=None) -> int:
         job.device = Crossbar.with_devices(cfg, params).device
         job.cond, job.verify = RESETS[reset], verify
     trace_file = None
+    if waves and unit == "cycle":
+        # the traced run has no idle cycle and no stall: the model knows its length
+        from model import run_batch
+
+        total = int(run_batch(cfg, job.crossbar(), streams).cycles.sum())
+        if waves_from >= total:
+            raise SpiritError(f"WAVES_FROM must be below the {total:,} cycles the run takes, "
+                              f"got {waves_from:,}")
+        waves_count = min(waves_count, total - waves_from)
     if waves:
         fst = fst_available()
         if not fst:
             print("note: FST needs the lz4 and zlib development headers (Debian: apt install "
                   "liblz4-dev zlib1g-dev); writing VCD instead, which GTKWave and Surfer open "
                   "too", file=sys.stderr)
-        trace_file = BUILD_ROOT / "waves" / f"spirit_{name}.{'fst' if fst else 'vcd'}"
+        trace_file = BUILD_ROOT / "waves" / \
+            f"spirit_{name}{'_devices' if devices else ''}.{'fst' if fst else 'vcd'}"
         trace_file.parent.mkdir(parents=True, exist_ok=True)
         if unit == "image":
             size = sum(len(s) for s in streams[waves_from:waves_from + waves_count]) * 2 * \
@@ -316,8 +339,11 @@ def main(argv=None) -> int:
             print(f"note: the trace will take about {size >> 20} MB; lower WAVES_COUNT to "
                   "trace less", file=sys.stderr)
     build = chip_build(cfg, device=devices)
+    th = f"th {cfg.th_pos}"
+    if devices:
+        th += f" sense codes ({weights.settings['th_pos']} LRS cells)"
     print(f"SPIRIT twin: {n} {name} test images, {cfg.n_inputs} inputs x {cfg.n_neurons} "
-          f"neurons, th {cfg.th_pos}, dS {cfg.ds}, weights {shown(weights_path)}")
+          f"neurons, {th}, dS {cfg.ds}, weights {shown(weights_path)}")
     if devices:
         print(f"RRAM devices: calibrated, seed {device_seed}, {reset} RESET, "
               f"program-and-verify rounds: {verify}")
