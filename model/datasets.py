@@ -76,7 +76,7 @@ def _find(folder: Path, stem: str) -> Path | None:
         if path.is_file():
             return path
         if path.is_symlink() or path.exists():
-            raise DataError(f"{path} is not a readable file (a folder or a broken link); "
+            raise DataError(f"{path} is not a regular file (a folder, a device, a pipe or a broken link); "
                             f"{MNIST_HINT}")
     return None
 
@@ -93,23 +93,23 @@ def _read_idx(path: Path, magic: int, count: int, dims: tuple[int, ...]) -> np.n
             header = f.read(header_size)
             if len(header) < header_size:
                 raise DataError(f"{path}: only {len(header)} bytes, too short for an IDX "
-                                f"header; the file is truncated. {MNIST_HINT}")
+                                f"header; the file is truncated; {MNIST_HINT}")
             fields = np.frombuffer(header, dtype=">u4")
             if fields[0] != magic:
                 kind = "image" if magic == 2051 else "label"
                 raise DataError(f"{path}: magic number {int(fields[0])}, expected {magic}; "
-                                f"this is not an MNIST {kind} file. {MNIST_HINT}")
+                                f"this is not an MNIST {kind} file; {MNIST_HINT}")
             shape = tuple(int(x) for x in fields[2:])
             if fields[1] != count or shape != dims:
                 raise DataError(f"{path}: header says {int(fields[1])} items of {shape}, "
-                                f"expected {count} of {dims}. {MNIST_HINT}")
+                                f"expected {count} of {dims}; {MNIST_HINT}")
             data = f.read(size + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{path}: cannot read it ({exc}); it is corrupt or truncated. "
+        raise DataError(f"{path}: cannot read it ({exc}); it is corrupt or truncated; "
                         f"{MNIST_HINT}") from None
     if len(data) != size:
         raise DataError(f"{path}: {'more' if len(data) > size else len(data)} data bytes, "
-                        f"expected {size}; the file is truncated or has trailing data. "
+                        f"expected {size}; the file is truncated or has trailing data; "
                         f"{MNIST_HINT}")
     return np.frombuffer(data, dtype=np.uint8).reshape((count,) + dims)
 
@@ -136,7 +136,7 @@ def load_mnist(folder: str | os.PathLike, split: str = "test", size: int = 12,
     labels = _read_idx(paths[lbl_stem], 2049, count, ())
     if labels.max() > 9:
         raise DataError(f"{paths[lbl_stem]}: a label is {int(labels.max())}, labels are 0..9; "
-                        f"the file is corrupt. {MNIST_HINT}")
+                        f"the file is corrupt; {MNIST_HINT}")
     if deskewed:
         images = deskew(images, 255)
     if size == 12:

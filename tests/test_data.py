@@ -206,11 +206,11 @@ def test_mnist_folder_is_a_file(tmp_path):
 def test_mnist_entry_is_a_folder_or_broken_link(tmp_path):
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "t10k-images-idx3-ubyte.gz").mkdir()
-    with pytest.raises(DataError, match="is not a readable file"):
+    with pytest.raises(DataError, match="is not a regular file"):
         load_mnist(tmp_path / "m")
     (tmp_path / "n").mkdir()
     (tmp_path / "n" / "t10k-images-idx3-ubyte.gz").symlink_to(tmp_path / "nowhere")
-    with pytest.raises(DataError, match="is not a readable file"):
+    with pytest.raises(DataError, match="is not a regular file"):
         load_mnist(tmp_path / "n")
 
 

@@ -58,7 +58,8 @@ def test_a_quick_soak_is_bit_exact(tmp_path, seed):
     (["--round", "2"], "--round replays one round: give its --seed and one --structure"),
     (["--structure", "huge"], "unknown structure 'huge'; choose from narrow, spirit"),
     (["--seed", "x"], "--seed must be a whole number, got 'x'"),
-    (["--rtl", "/nonexistent"], "--rtl folder '/nonexistent' lacks spirit_fifo.v"),
+    (["--rtl", "/nonexistent"], "--rtl '/nonexistent' is not a folder"),
+    (["--rtl", "/tmp"], "--rtl folder '/tmp' lacks spirit_fifo.v"),
 ])
 def test_bad_arguments_are_one_line(args, fragment):
     out = soak(*args, timeout=120)

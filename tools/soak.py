@@ -119,6 +119,8 @@ def rtl_sources(folder: str | None):
     if folder is None:
         return RTL_SOURCES, ""
     base = Path(folder).expanduser()
+    if not base.is_dir():
+        raise SpiritError(f"--rtl '{base}' is not a folder; name the folder of the RTL files")
     missing = [s.name for s in RTL_SOURCES if not (base / s.name).is_file()]
     if missing:
         raise SpiritError(f"--rtl folder '{base}' lacks {', '.join(missing)}")
