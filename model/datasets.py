@@ -76,8 +76,8 @@ def _find(folder: Path, stem: str) -> Path | None:
         if path.is_file():
             return path
         if path.is_symlink() or path.exists():
-            raise DataError(f"{path} is not a regular file (a folder, a device, a pipe or a broken link); "
-                            f"{MNIST_HINT}")
+            raise DataError(f"{path} is not a regular file (a folder, a device, a pipe or a "
+                            f"broken link); {MNIST_HINT}")
     return None
 
 
