@@ -435,6 +435,23 @@ module spirit_regs #(
     end
   end
 
+`ifndef SYNTHESIS
+`ifndef SPIRIT_NO_ASSERT
+  // unknown bus inputs (4-state simulators): an X request would otherwise be silently ignored
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (rst_ni === 1'b1) begin
+      if (^reg_req_i === 1'bx) $fatal(1, "spirit_regs %m: reg_req_i is X or Z");
+      if (reg_req_i === 1'b1 && ^{reg_we_i, reg_addr_i} === 1'bx) begin
+        $fatal(1, "spirit_regs %m: reg_we_i or reg_addr_i is X or Z during a request");
+      end
+      if (reg_req_i === 1'b1 && reg_we_i === 1'b1 && ^reg_wdata_i === 1'bx) begin
+        $fatal(1, "spirit_regs %m: reg_wdata_i is X or Z during a write");
+      end
+    end
+  end
+`endif
+`endif
+
 endmodule
 
 `default_nettype wire

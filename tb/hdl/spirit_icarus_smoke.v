@@ -10,6 +10,22 @@
 // gives, in order: +3 (row 5; round robin from neuron 0), -7 (row 5), +3, +3, then the
 // decision: class 3, not early (dS is 0). The bad address is dropped and counted.
 //
+// The same run with unknown values (X, Z) on the inputs, for a 4-state simulator (Verilator
+// has two states), comes from a plusarg:
+//   +case=clean    (default) no unknown value.
+//   +case=idle     X and Z on every input during reset, on s_aer_data_i whenever
+//                  s_aer_valid_i is low, and on the register bus's we, address and data
+//                  whenever reg_req_i is low. Defined outcome: none; the words on m_aer, the
+//                  counters and ERROR are those of the clean run.
+//   +case=x_valid  X on s_aer_valid_i,
+//   +case=z_valid  Z on s_aer_valid_i,
+//   +case=x_data   X in s_aer_data_i while s_aer_valid_i is high,
+//   +case=x_ready  X on m_aer_ready_i,
+//   +case=x_req    X on reg_req_i.
+//                  Defined outcome: an assertion in the RTL names the port and stops the run
+//                  ($fatal). If nothing stops it, this testbench ends with a FATAL line that
+//                  says the X was not caught.
+//
 // Any failed check ends the run with $fatal; success prints one line that starts with "PASS".
 // Time is counted in clock cycles, so neither this file nor the RTL sets a `timescale.
 
@@ -53,12 +69,20 @@ module spirit_icarus_smoke #(
     expected[4] = {1'b1, 1'b0, 4'd3};  // decision: class 3 at end of image
   end
 
+  reg [8*8-1:0] test_case;
+  reg           xz;  // unknown values on idle inputs
+  initial begin
+    if (!$value$plusargs("case=%s", test_case)) test_case = "clean";
+    xz = test_case != "clean";
+  end
+
   // ---- the chip -----------------------------------------------------------------------------
 
   reg               clk = 1'b0;
   reg               rst_n = 1'b0;
   reg               s_valid = 1'b0;
   reg  [ADDR_W:0]   s_data = {(ADDR_W + 1){1'b0}};
+  reg               m_ready = 1'b1;
   wire              s_ready;
   wire              m_valid;
   wire [OutW-1:0]   m_data;
@@ -84,7 +108,7 @@ module spirit_icarus_smoke #(
     .s_aer_ready_o (s_ready),
     .s_aer_data_i  (s_data),
     .m_aer_valid_o (m_valid),
-    .m_aer_ready_i (1'b1),
+    .m_aer_ready_i (m_ready),
     .m_aer_data_o  (m_data),
     .reg_req_i     (reg_req),
     .reg_gnt_o     (reg_gnt),
@@ -103,10 +127,8 @@ module spirit_icarus_smoke #(
 
   integer n_out = 0;
   always @(posedge clk) begin
-    if (rst_n && m_valid) begin
-      if (n_out >= NExp) begin
-        $fatal(1, "m_aer: unexpected word %h after the decision", m_data);
-      end
+    if (rst_n && m_valid && m_ready === 1'b1) begin
+      if (n_out >= NExp) $fatal(1, "m_aer: unexpected word %h after the decision", m_data);
       if (m_data !== expected[n_out]) begin
         $fatal(1, "m_aer: word %0d is %h, expected %h", n_out, m_data, expected[n_out]);
       end
@@ -124,7 +146,7 @@ module spirit_icarus_smoke #(
 
   reg [31:0] rdata;
 
-  // one access: wait for the grant, then for the response
+  // one access: wait for the grant, then for the response; with xz the bus is unknown between
   task reg_access(input we, input [7:0] addr, input [31:0] wdata);
     begin
       @(negedge clk);
@@ -135,6 +157,11 @@ module spirit_icarus_smoke #(
       while (!reg_gnt) @(negedge clk);
       @(negedge clk);
       reg_req = 1'b0;
+      if (xz) begin
+        reg_we    = 1'bx;
+        reg_addr  = 8'hxx;
+        reg_wdata = 32'hzzzz_zzzz;
+      end
       while (!reg_rvalid) @(negedge clk);
       if (reg_err) $fatal(1, "register %h: access failed", addr);
       rdata = reg_rdata;
@@ -161,6 +188,7 @@ module spirit_icarus_smoke #(
     end
   endtask
 
+  // one word on s_aer; with xz the data is X, then Z, while valid is low
   task send(input [ADDR_W:0] word);
     begin
       @(negedge clk);
@@ -169,6 +197,21 @@ module spirit_icarus_smoke #(
       while (!s_ready) @(negedge clk);
       @(negedge clk);
       s_valid = 1'b0;
+      if (xz) begin
+        s_data = {(ADDR_W + 1){1'bx}};
+        @(negedge clk);
+        s_data = {(ADDR_W + 1){1'bz}};
+        @(negedge clk);
+        s_data = {{ADDR_W{1'bx}}, 1'b1};
+      end
+    end
+  endtask
+
+  // drive one unknown value for a few cycles: the RTL must stop the run
+  task expect_stop(input [8*32-1:0] what);
+    begin
+      repeat (3) @(negedge clk);
+      $fatal(1, "spirit_icarus_smoke: %0s was not caught", what);
     end
   endtask
 
@@ -176,8 +219,50 @@ module spirit_icarus_smoke #(
 
   initial begin
     if (BadAddr >= (1 << ADDR_W)) $fatal(1, "ADDR_W leaves no out-of-range address");
-    repeat (4) @(negedge clk);
+    #1;
+    if (xz) begin
+      // unknown inputs while reset is held
+      s_data    = {(ADDR_W + 1){1'bx}};
+      reg_we    = 1'bx;
+      reg_addr  = 8'hxx;
+      reg_wdata = 32'hzzzz_zzzz;
+      @(negedge clk);
+      s_valid = 1'bx;
+      m_ready = 1'bz;
+      reg_req = 1'bx;
+      @(negedge clk);
+      s_valid = 1'bz;
+      m_ready = 1'bx;
+      @(negedge clk);
+      s_valid = 1'b0;
+      m_ready = 1'b1;
+      reg_req = 1'b0;
+      @(negedge clk);
+    end else begin
+      repeat (4) @(negedge clk);
+    end
     rst_n = 1'b1;
+    @(negedge clk);
+
+    if (test_case == "x_valid") begin
+      s_valid = 1'bx;
+      expect_stop("X on s_aer_valid_i");
+    end else if (test_case == "z_valid") begin
+      s_valid = 1'bz;
+      expect_stop("Z on s_aer_valid_i");
+    end else if (test_case == "x_data") begin
+      s_valid = 1'b1;
+      s_data  = {1'b0, {(ADDR_W - 2){1'b0}}, 2'bx1};
+      expect_stop("X on s_aer_data_i");
+    end else if (test_case == "x_ready") begin
+      m_ready = 1'bx;
+      expect_stop("X on m_aer_ready_i");
+    end else if (test_case == "x_req") begin
+      reg_req = 1'bx;
+      expect_stop("X on reg_req_i");
+    end else if (test_case != "clean" && test_case != "idle") begin
+      $fatal(1, "unknown case '%0s'", test_case);
+    end
 
     reg_expect(AId, 32'h5350_5254);
     set_synapse(8'd5, 8'd3, 8'h0F);
@@ -208,8 +293,8 @@ module spirit_icarus_smoke #(
     reg_expect(AError, 32'd1);
     repeat (4) @(negedge clk);
     if (n_out != NExp) $fatal(1, "m_aer: %0d words, expected %0d", n_out, NExp);
-    $display("PASS spirit_icarus_smoke: %0d inputs, %0d words on m_aer, 1 dropped, %0d cycles",
-             N_INPUTS, n_out, cycles);
+    $display("PASS spirit_icarus_smoke %0s: %0d inputs, %0d words on m_aer, 1 dropped, %0d %s",
+             test_case, N_INPUTS, n_out, cycles, "cycles");
     $finish;
   end
 
