@@ -108,11 +108,11 @@ needs_icarus = pytest.mark.skipif(
     bool(icarus.missing_tools()),
     reason="Icarus Verilog is not installed (iverilog, vvp); e.g. 'apt-get install iverilog'")
 
-def run_xz(case: str, out: Path, sources=None) -> tuple[int, str]:
-    """Compile the X/Z testbench with `sources` (default rtl/) and run one case; return the
+def run_xz(case: str, out: Path) -> tuple[int, str]:
+    """Compile the X/Z testbench with the RTL and run one case; return the
     exit status and everything it printed."""
     image = out / f"xz_{case}.vvp"
-    files = [str(s) for s in (sources or RTL_SOURCES)] + [str(XZ)]
+    files = [str(s) for s in RTL_SOURCES] + [str(XZ)]
     comp = subprocess.run(["iverilog", "-g2005", "-Wall", "-s", "spirit_icarus_smoke", "-o",
                            str(image)] + files, capture_output=True, text=True, timeout=300,
                           check=False)
